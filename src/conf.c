@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * conf.c -- read activator.conf with libconfuse and turn it into an
+ * immutable, validated struct config. The only file that includes
+ * <confuse.h>. Every value passes through a parse callback, which both
+ * checks it and remembers its line, so that errors found after parsing
+ * (missing options, conflicts) still point at a line.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <confuse.h>
+
+#include "addr.h"
+#include "argv.h"
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define CONF_MAX_DEPTH	8
+
+/* Where each option was set: the parse callbacks fill this in. */
+struct optline {
+	char		*svc;		/* NULL for a global option */
+	const char	*opt;		/* static option name */
+	unsigned	 idx;		/* list element */
+	int		 line;
+};
+
+/* State of one load; loads do not nest. */
+static struct {
+	const char	*path;
+	char		*errors;
+	size_t		 nerrors;
+	char		*warnings;
+	struct optline	*lines;
+	size_t		 nlines;
+	char		*closing_svc;	/* service section just closed */
+	int		 closing_line;
+} ld;
+
+static void
+msg_append(char **buf, const char *line)
+{
+	char	*old = *buf;
+
+	if (old == NULL)
+		*buf = xstrdup(line);
+	else {
+		xasprintf(buf, "%s\n%s", old, line);
+		free(old);
+	}
+}
+
+/* Record "FILE:LINE: message" (or "FILE: message" when line is 0). */
+static void __attribute__((format(printf, 3, 0)))
+conf_vmsg(int warning, int line, const char *fmt, va_list ap)
+{
+	char	*msg, *full;
+
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	if (line > 0)
+		xasprintf(&full, "%s:%d: %s%s", ld.path, line,
+		    warning ? "warning: " : "", msg);
+	else
+		xasprintf(&full, "%s: %s%s", ld.path,
+		    warning ? "warning: " : "", msg);
+	if (warning)
+		msg_append(&ld.warnings, full);
+	else {
+		msg_append(&ld.errors, full);
+		ld.nerrors++;
+	}
+	free(msg);
+	free(full);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+conf_error(int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(0, line, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+conf_warning(int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	conf_vmsg(1, line, fmt, ap);
+	va_end(ap);
+}
+
+/* libconfuse's own messages (syntax, unknown options) arrive here. */
+static void __attribute__((format(printf, 2, 0)))
+conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	conf_vmsg(0, cfg != NULL ? cfg->line : 0, fmt, ap);
+}
+
+static void
+line_record(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct optline *l;
+	const char *title = cfg_title(cfg);
+
+	ld.lines = xreallocarray(ld.lines, ld.nlines + 1, sizeof *ld.lines);
+	l = &ld.lines[ld.nlines++];
+	l->svc = title != NULL ? xstrdup(title) : NULL;
+	l->opt = opt->name;
+	l->idx = cfg_opt_size(opt);
+	l->line = cfg->line;
+}
+
+/* Line where SVC (NULL: global) set OPT's element IDX; 0 if never set. */
+static int
+line_of(const char *svc, const char *opt, unsigned idx)
+{
+	size_t	i;
+	int	line = 0;
+
+	for (i = 0; i < ld.nlines; i++) {
+		struct optline *l = &ld.lines[i];
+		if (strcmp(l->opt, opt) != 0 || l->idx != idx ||
+		    (svc == NULL) != (l->svc == NULL) ||
+		    (svc != NULL && strcmp(svc, l->svc) != 0))
+			continue;
+		line = l->line;
+	}
+	return line;
+}
+
+static int
+is_set(const char *svc, const char *opt)
+{
+	return line_of(svc, opt, 0) != 0;
+}
+
+/* "service NAME: " for messages about a service option, "" for globals. */
+static const char *
+scope(cfg_t *cfg)
+{
+	static char buf[256];
+	const char *title = cfg_title(cfg);
+
+	if (title == NULL)
+		return "";
+	snprintf(buf, sizeof buf, "service %s: ", title);
+	return buf;
+}
+
+static int
+has_control_chars(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static int
+is_reserved_env(const char *name, size_t len)
+{
+	static const char *reserved[] = { "LISTEN_FDS", "LISTEN_PID",
+	    "LISTEN_FDNAMES", "NOTIFY_SOCKET", "REMOTE_ADDR", "REMOTE_PORT" };
+	size_t	i;
+
+	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (strlen(reserved[i]) == len &&
+		    strncmp(reserved[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check one environment entry; NULL if fine, else a static reason. */
+static const char *
+env_problem(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	const char *p;
+
+	if (eq == NULL)
+		return "expected NAME=VALUE";
+	if (eq == s)
+		return "empty variable name";
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return "variable name must start with a letter or _";
+	for (p = s; p < eq; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return "variable name may hold only letters, digits "
+			    "and _";
+	if (is_reserved_env(s, (size_t)(eq - s)))
+		return "reserved variable: activator sets it";
+	return NULL;
+}
+
+/* Every string value: control characters are refused, then per option. */
+static int
+conf_parse_string(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+    void *result)
+{
+	const char *name = opt->name;
+	char	*cause = NULL;
+	const char *why;
+
+	line_record(cfg, opt);
+	if (has_control_chars(value)) {
+		cfg_error(cfg, "%s%s: control characters are not allowed",
+		    scope(cfg), name);
+		return -1;
+	}
+	if (strcmp(name, "listen") == 0) {
+		struct addr a;
+		if (addr_parse(value, &a, &cause) == -1)
+			goto fail;
+		addr_clear(&a);
+	} else if (strcmp(name, "allow") == 0 || strcmp(name, "deny") == 0) {
+		struct cidr c;
+		if (cidr_parse(value, &c, &cause) == -1)
+			goto fail;
+	} else if (strcmp(name, "command") == 0) {
+		char **argv = argv_split(value, &cause);
+		if (argv == NULL)
+			goto fail;
+		if (argv[0][0] != '/')
+			xasprintf(&cause, "program '%s' must be an absolute "
+			    "path", argv[0]);
+		argv_free(argv);
+		if (cause != NULL)
+			goto fail;
+	} else if (strcmp(name, "environment") == 0) {
+		if ((why = env_problem(value)) != NULL) {
+			xasprintf(&cause, "'%s': %s", value, why);
+			goto fail;
+		}
+	} else if (strcmp(name, "user") == 0) {
+		if (*value == '\0' || getpwnam(value) == NULL) {
+			xasprintf(&cause, "unknown user '%s'", value);
+			goto fail;
+		}
+	} else if (strcmp(name, "group") == 0) {
+		if (*value == '\0' || getgrnam(value) == NULL) {
+			xasprintf(&cause, "unknown group '%s'", value);
+			goto fail;
+		}
+	} else if (strcmp(name, "status-socket") == 0 ||
+	    strcmp(name, "pidfile") == 0 || strcmp(name, "chdir") == 0) {
+		if (value[0] != '/') {
+			xasprintf(&cause, "'%s' must be an absolute path",
+			    value);
+			goto fail;
+		}
+	}
+	*(const char **)result = value;
+	return 0;
+fail:
+	cfg_error(cfg, "%s%s: %s", scope(cfg), name, cause);
+	free(cause);
+	return -1;
+}
+
+static const struct {
+	const char	*name;
+	long long	 min, max;
+} int_ranges[] = {
+	{ "backlog", 1, 65535 },
+	{ "start-timeout", 1, 86400 },
+	{ "stop-timeout", 1, 86400 },
+	{ "start-limit-burst", 1, 1000 },
+	{ "start-limit-interval", 1, 86400 },
+	{ "max-instances", 1, 65536 },
+	{ "max-per-source", 0, 65536 },
+};
+
+/* Integers are decimal only: "010" must not quietly mean 8. */
+static int
+conf_parse_int(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	size_t	 i;
+	long long v;
+
+	line_record(cfg, opt);
+	for (i = 0; i < sizeof int_ranges / sizeof int_ranges[0]; i++) {
+		if (strcmp(int_ranges[i].name, opt->name) != 0)
+			continue;
+		if (!parse_decimal(value, int_ranges[i].min, int_ranges[i].max,
+		    &v)) {
+			cfg_error(cfg, "%s%s: invalid value '%s' (a decimal "
+			    "number from %lld to %lld)", scope(cfg), opt->name,
+			    value, int_ranges[i].min, int_ranges[i].max);
+			return -1;
+		}
+		*(long *)result = (long)v;
+		return 0;
+	}
+	cfg_error(cfg, "%s%s: no range known", scope(cfg), opt->name);
+	return -1;
+}
+
+/* Modes are octal, permission bits only. */
+static int
+conf_parse_mode(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	const char *p;
+	long	 v = 0;
+
+	line_record(cfg, opt);
+	for (p = value; *p >= '0' && *p <= '7'; p++)
+		v = v * 8 + (*p - '0');
+	if (*value == '\0' || *p != '\0' || p - value > 4 || v > 0777) {
+		cfg_error(cfg, "%s%s: invalid mode '%s' (octal, at most 0777)",
+		    scope(cfg), opt->name, value);
+		return -1;
+	}
+	*(long *)result = v;
+	return 0;
+}
+
+static const struct {
+	const char	*opt;
+	const char	*word;
+	long		 value;
+} keywords[] = {
+	{ "type", "simple", TYPE_SIMPLE },
+	{ "type", "daemon", TYPE_DAEMON },
+	{ "type", "forking", TYPE_DAEMON },
+	{ "type", "notify", TYPE_NOTIFY },
+	{ "handoff", "listen-fds", HANDOFF_LISTEN_FDS },
+	{ "handoff", "stdio", HANDOFF_STDIO },
+	{ "restart", "on-demand", RESTART_ON_DEMAND },
+	{ "restart", "always", RESTART_ALWAYS },
+	{ "restart", "on-failure", RESTART_ON_FAILURE },
+	{ "accept", "yes", 1 }, { "accept", "true", 1 }, { "accept", "on", 1 },
+	{ "accept", "no", 0 }, { "accept", "false", 0 }, { "accept", "off", 0 },
+	{ "log-level", "error", LOG_ERR },
+	{ "log-level", "warning", LOG_WARNING },
+	{ "log-level", "notice", LOG_NOTICE },
+	{ "log-level", "info", LOG_INFO },
+	{ "log-level", "debug", LOG_DEBUG },
+};
+
+static int
+conf_parse_keyword(cfg_t *cfg, cfg_opt_t *opt, const char *value,
+    void *result)
+{
+	size_t	i, n = 0;
+	char	choices[256] = "";
+
+	line_record(cfg, opt);
+	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		if (strcmp(keywords[i].opt, opt->name) != 0)
+			continue;
+		if (strcmp(keywords[i].word, value) == 0) {
+			*(long *)result = keywords[i].value;
+			return 0;
+		}
+		n += (size_t)snprintf(choices + n, sizeof choices - n, "%s%s",
+		    n > 0 ? " | " : "", keywords[i].word);
+	}
+	cfg_error(cfg, "%s%s: invalid value '%s' (%s)", scope(cfg), opt->name,
+	    value, choices);
+	return -1;
+}
+
+/* Remember where a service section ended, for errors about it as a whole. */
+static int
+conf_validate_service(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+
+	free(ld.closing_svc);
+	ld.closing_svc = xstrdup(cfg_title(sec));
+	ld.closing_line = cfg->line;
+	ld.lines = xreallocarray(ld.lines, ld.nlines + 1, sizeof *ld.lines);
+	ld.lines[ld.nlines++] = (struct optline){ xstrdup(cfg_title(sec)),
+	    "}", 0, cfg->line };
+	return 0;
+}
+
+#define S(n)	CFG_STR_CB(n, NULL, CFGF_NODEFAULT, conf_parse_string)
+#define SL(n)	CFG_STR_LIST_CB(n, NULL, CFGF_NODEFAULT, conf_parse_string)
+#define I(n, d)	CFG_INT_CB(n, d, CFGF_NONE, conf_parse_int)
+#define M(n, d)	CFG_INT_CB(n, d, CFGF_NONE, conf_parse_mode)
+#define K(n, d)	CFG_INT_CB(n, d, CFGF_NONE, conf_parse_keyword)
+
+static cfg_opt_t service_opts[] = {
+	SL("listen"),
+	S("command"),
+	K("accept", 0),
+	K("type", TYPE_DAEMON),
+	S("pidfile"),
+	K("handoff", HANDOFF_LISTEN_FDS),
+	S("user"),
+	S("group"),
+	S("chdir"),
+	SL("environment"),
+	K("restart", RESTART_ON_DEMAND),
+	I("start-timeout", CONF_START_TIMEOUT_DEFAULT),
+	I("stop-timeout", CONF_STOP_TIMEOUT_DEFAULT),
+	I("start-limit-burst", CONF_START_LIMIT_BURST_DEFAULT),
+	I("start-limit-interval", CONF_START_LIMIT_INTERVAL_DEFAULT),
+	I("max-instances", CONF_MAX_INSTANCES_DEFAULT),
+	I("max-per-source", 0),
+	SL("allow"),
+	SL("deny"),
+	M("socket-mode", CONF_SOCKET_MODE_DEFAULT),
+	CFG_END()
+};
+
+static cfg_opt_t global_opts[] = {
+	S("status-socket"),
+	M("status-mode", CONF_STATUS_MODE_DEFAULT),
+	K("log-level", LOG_INFO),
+	I("backlog", CONF_BACKLOG_DEFAULT),
+	CFG_SEC("service", service_opts,
+	    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END()
+};
+
+/*
+ * Scan the raw text before libconfuse sees it: NUL bytes and deep nesting
+ * crash or confuse libconfuse 3.3 (its #182 has no guard), and it accepts
+ * a file that ends inside a block. Mirrors its lexer for strings and
+ * comments. Returns -1 after recording an error.
+ */
+static int
+conf_prescan(const char *buf, size_t len, int *unclosed_line)
+{
+	int	 line = 1, depth = 0, open_line[CONF_MAX_DEPTH + 1];
+	size_t	 i;
+
+	*unclosed_line = 0;
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\0') {
+			conf_error(line, "NUL byte in file");
+			return -1;
+		}
+		if (c == '\n')
+			line++;
+		else if (c == '#' || (c == '/' && i + 1 < len &&
+		    buf[i + 1] == '/')) {
+			while (i + 1 < len && buf[i + 1] != '\n')
+				i++;
+		} else if (c == '/' && i + 1 < len && buf[i + 1] == '*') {
+			for (i += 2; i + 1 < len &&
+			    !(buf[i] == '*' && buf[i + 1] == '/'); i++)
+				if (buf[i] == '\n')
+					line++;
+			i++;
+		} else if (c == '"' || c == '\'') {
+			for (i++; i < len && buf[i] != c; i++) {
+				if (buf[i] == '\\' && i + 1 < len)
+					i++;
+				if (buf[i] == '\n')
+					line++;
+			}
+		} else if (c == '{') {
+			if (depth == CONF_MAX_DEPTH) {
+				conf_error(line, "blocks nested too deeply");
+				return -1;
+			}
+			open_line[depth++] = line;
+		} else if (c == '}' && depth > 0)
+			depth--;
+	}
+	if (depth > 0)
+		*unclosed_line = open_line[depth - 1];
+	return 0;
+}
+
+static void
+strv_free(char **v)
+{
+	argv_free(v);
+}
+
+/* Copy the user's identity: uid, primary gid, groups, home, shell. */
+static int
+conf_resolve_user(struct service_conf *s, int line)
+{
+	struct passwd *pw;
+	struct group *gr;
+	int	 n = 64;
+
+	if (s->user != NULL) {
+		if ((pw = getpwnam(s->user)) == NULL) {
+			conf_error(line, "service %s: user: unknown user '%s'",
+			    s->name, s->user);
+			return -1;
+		}
+		s->uid = pw->pw_uid;
+		s->gid = pw->pw_gid;
+		s->home = xstrdup(pw->pw_dir);
+		s->shell = xstrdup(pw->pw_shell);
+		for (;;) {
+			s->groups = xreallocarray(s->groups, (size_t)n,
+			    sizeof *s->groups);
+			if (getgrouplist(s->user, s->gid, s->groups, &n) != -1)
+				break;
+		}
+		s->ngroups = n;
+	}
+	if (s->group != NULL) {
+		if ((gr = getgrnam(s->group)) == NULL) {
+			conf_error(line, "service %s: group: unknown group "
+			    "'%s'", s->name, s->group);
+			return -1;
+		}
+		s->gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+static int
+valid_service_name(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.@-", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Warn when a directory others can write holds a file we trust. */
+static void
+warn_open_dir(const char *path, const char *what, int line)
+{
+	char	*dir = xstrdup(path), *slash;
+	struct stat st;
+
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (stat(dir, &st) == 0 && (st.st_mode & 0022))
+		conf_warning(line, "%s '%s' is in %s, which other users may "
+		    "write", what, path, dir);
+	free(dir);
+}
+
+/* Build and check one service; errors are recorded, -1 returned. */
+static int
+conf_build_service(cfg_t *sec, struct service_conf *s)
+{
+	const char *name = cfg_title(sec);
+	int	 endline = line_of(name, "}", 0), line, has_path = 0;
+	int	 has_abstract = 0, bad = 0;
+	unsigned i;
+	char	*cause = NULL;
+	struct stat st;
+
+	s->name = xstrdup(name);
+	if (!valid_service_name(name)) {
+		conf_error(endline, "service '%s': name may hold only letters, "
+		    "digits and _ . @ -", name);
+		return -1;
+	}
+	s->nlisten = cfg_size(sec, "listen");
+	if (s->nlisten == 0) {
+		conf_error(endline, "service %s: listen is required", name);
+		bad = 1;
+	}
+	if (cfg_getstr(sec, "command") == NULL) {
+		conf_error(endline, "service %s: command is required", name);
+		bad = 1;
+	}
+	if (bad)
+		return -1;
+	s->listen = xcalloc(s->nlisten, sizeof *s->listen);
+	for (i = 0; i < s->nlisten; i++) {
+		if (addr_parse(cfg_getnstr(sec, "listen", i), &s->listen[i],
+		    &cause) == -1)
+			fatalx("%s", cause);	/* checked while parsing */
+		if (s->listen[i].family == AF_UNIX) {
+			if (s->listen[i].abstract)
+				has_abstract = 1;
+			else
+				has_path = 1;
+		}
+	}
+	s->command = xstrdup(cfg_getstr(sec, "command"));
+	s->argv = argv_split(s->command, &cause);
+	s->accept = (int)cfg_getint(sec, "accept");
+	s->type = (enum service_type)cfg_getint(sec, "type");
+	s->handoff = (enum handoff)cfg_getint(sec, "handoff");
+	s->restart = (enum restart_policy)cfg_getint(sec, "restart");
+	s->start_timeout = (int)cfg_getint(sec, "start-timeout");
+	s->stop_timeout = (int)cfg_getint(sec, "stop-timeout");
+	s->start_limit_burst = (int)cfg_getint(sec, "start-limit-burst");
+	s->start_limit_interval = (int)cfg_getint(sec, "start-limit-interval");
+	s->max_instances = (int)cfg_getint(sec, "max-instances");
+	s->max_per_source = (int)cfg_getint(sec, "max-per-source");
+	s->socket_mode = (mode_t)cfg_getint(sec, "socket-mode");
+	if (cfg_getstr(sec, "pidfile") != NULL)
+		s->pidfile = xstrdup(cfg_getstr(sec, "pidfile"));
+	if (cfg_getstr(sec, "user") != NULL)
+		s->user = xstrdup(cfg_getstr(sec, "user"));
+	if (cfg_getstr(sec, "group") != NULL)
+		s->group = xstrdup(cfg_getstr(sec, "group"));
+	s->chdir = xstrdup(cfg_getstr(sec, "chdir") != NULL ?
+	    cfg_getstr(sec, "chdir") : "/");
+	s->nenv = cfg_size(sec, "environment");
+	s->env = xcalloc(s->nenv + 1, sizeof *s->env);
+	for (i = 0; i < s->nenv; i++)
+		s->env[i] = xstrdup(cfg_getnstr(sec, "environment", i));
+	s->nallow = cfg_size(sec, "allow");
+	s->allow = xcalloc(s->nallow, sizeof *s->allow);
+	for (i = 0; i < s->nallow; i++)
+		cidr_parse(cfg_getnstr(sec, "allow", i), &s->allow[i], &cause);
+	s->ndeny = cfg_size(sec, "deny");
+	s->deny = xcalloc(s->ndeny, sizeof *s->deny);
+	for (i = 0; i < s->ndeny; i++)
+		cidr_parse(cfg_getnstr(sec, "deny", i), &s->deny[i], &cause);
+
+	/* The program must exist now: a typo should fail -t, not a client. */
+	line = line_of(name, "command", 0);
+	if (stat(s->argv[0], &st) == -1) {
+		conf_error(line, "service %s: command: program '%s': %s", name,
+		    s->argv[0], strerror(errno));
+		bad = 1;
+	} else if (!S_ISREG(st.st_mode) || access(s->argv[0], X_OK) == -1) {
+		conf_error(line, "service %s: command: program '%s' is not an "
+		    "executable file", name, s->argv[0]);
+		bad = 1;
+	}
+
+	if (s->accept) {
+		for (i = 0; i < s->nlisten; i++)
+			if (s->listen[i].socktype != SOCK_STREAM) {
+				conf_error(line_of(name, "listen", i),
+				    "service %s: accept = yes needs a stream "
+				    "socket, not '%s' (use accept = no for "
+				    "udp)", name, s->listen[i].spec);
+				bad = 1;
+			}
+		if (is_set(name, "type") && s->type != TYPE_SIMPLE) {
+			conf_error(line_of(name, "type", 0), "service %s: "
+			    "accept = yes runs one instance per connection: "
+			    "only type = simple applies", name);
+			bad = 1;
+		}
+		s->type = TYPE_SIMPLE;
+		if (is_set(name, "handoff") || is_set(name, "pidfile")) {
+			conf_error(line_of(name, is_set(name, "handoff") ?
+			    "handoff" : "pidfile", 0), "service %s: %s has no "
+			    "meaning with accept = yes", name,
+			    is_set(name, "handoff") ? "handoff" : "pidfile");
+			bad = 1;
+		}
+	} else {
+		static const char *only_accept[] = { "max-instances",
+		    "max-per-source", "allow", "deny" };
+		for (i = 0; i < 4; i++)
+			if (is_set(name, only_accept[i])) {
+				conf_error(line_of(name, only_accept[i], 0),
+				    "service %s: %s needs accept = yes", name,
+				    only_accept[i]);
+				bad = 1;
+			}
+		if (s->handoff == HANDOFF_STDIO && s->type == TYPE_DAEMON) {
+			conf_error(line_of(name, "handoff", 0), "service %s: "
+			    "handoff = stdio needs type = simple or notify: a "
+			    "daemon that backgrounds itself points fds 0-2 at "
+			    "/dev/null and loses its socket", name);
+			bad = 1;
+		}
+		if (s->handoff == HANDOFF_STDIO && s->nlisten > 1) {
+			conf_error(line_of(name, "handoff", 0), "service %s: "
+			    "handoff = stdio passes one socket: give exactly "
+			    "one listen address", name);
+			bad = 1;
+		}
+		if (s->pidfile != NULL && s->type != TYPE_DAEMON) {
+			conf_error(line_of(name, "pidfile", 0), "service %s: "
+			    "pidfile needs type = daemon", name);
+			bad = 1;
+		}
+	}
+	if (is_set(name, "socket-mode")) {
+		line = line_of(name, "socket-mode", 0);
+		if (has_abstract && !has_path) {
+			conf_error(line, "service %s: socket-mode has no effect "
+			    "on abstract sockets (anyone may connect)", name);
+			bad = 1;
+		} else if (!has_path) {
+			conf_error(line, "service %s: socket-mode needs a "
+			    "unix:/path listen address", name);
+			bad = 1;
+		}
+	}
+	if ((s->user != NULL || s->group != NULL) && geteuid() != 0) {
+		conf_error(line_of(name, s->user != NULL ? "user" : "group", 0),
+		    "service %s: cannot change user or group when not running "
+		    "as root", name);
+		bad = 1;
+	}
+	if (conf_resolve_user(s, line_of(name, "user", 0)) == -1)
+		bad = 1;
+	if (s->pidfile != NULL)
+		warn_open_dir(s->pidfile, "pidfile", line_of(name, "pidfile", 0));
+	free(cause);
+	return bad ? -1 : 0;
+}
+
+/* Two addresses that would collide, in one service or across services. */
+static int
+conf_check_conflicts(struct config *conf)
+{
+	size_t	 i, j, k, l;
+	int	 bad = 0;
+
+	for (i = 0; i < conf->nservices; i++) {
+		struct service_conf *a = &conf->services[i];
+		for (k = 0; k < a->nlisten; k++)
+			for (j = 0; j <= i; j++) {
+				struct service_conf *b = &conf->services[j];
+				size_t lim = j == i ? k : b->nlisten;
+				for (l = 0; l < lim; l++) {
+					if (!addr_conflict(&a->listen[k],
+					    &b->listen[l]))
+						continue;
+					conf_error(line_of(a->name, "listen",
+					    (unsigned)k), "service %s: listen: "
+					    "'%s' conflicts with '%s' of "
+					    "service %s", a->name,
+					    a->listen[k].spec,
+					    b->listen[l].spec, b->name);
+					bad = 1;
+				}
+			}
+	}
+	return bad ? -1 : 0;
+}
+
+static struct config *
+conf_build(cfg_t *cfg)
+{
+	struct config *conf = xcalloc(1, sizeof *conf);
+	const char *sock;
+	size_t	 i;
+	int	 bad = 0;
+
+	conf->path = xstrdup(ld.path);
+	sock = cfg_getstr(cfg, "status-socket");
+	conf->status_socket = xstrdup(sock != NULL ? sock : ACTIVATOR_SOCKET);
+	if (sock != NULL)
+		warn_open_dir(sock, "status-socket",
+		    line_of(NULL, "status-socket", 0));
+	conf->status_mode = (mode_t)cfg_getint(cfg, "status-mode");
+	if (conf->status_mode & 0006)
+		conf_warning(line_of(NULL, "status-mode", 0), "status-mode "
+		    "%04o lets every local user read service status",
+		    (unsigned)conf->status_mode);
+	conf->log_level = (int)cfg_getint(cfg, "log-level");
+	conf->backlog = (int)cfg_getint(cfg, "backlog");
+	conf->nservices = cfg_size(cfg, "service");
+	conf->services = xcalloc(conf->nservices, sizeof *conf->services);
+	for (i = 0; i < conf->nservices; i++)
+		if (conf_build_service(cfg_getnsec(cfg, "service", (unsigned)i),
+		    &conf->services[i]) == -1)
+			bad = 1;
+	if (!bad && conf_check_conflicts(conf) == -1)
+		bad = 1;
+	if (conf->nservices == 0)
+		conf_warning(0, "no services configured");
+	if (bad) {
+		conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+static void
+ld_reset(void)
+{
+	size_t	i;
+
+	for (i = 0; i < ld.nlines; i++)
+		free(ld.lines[i].svc);
+	free(ld.lines);
+	free(ld.closing_svc);
+	memset(&ld, 0, sizeof ld);
+}
+
+static void
+ld_finish(char **errors, char **warnings)
+{
+	if (errors != NULL)
+		*errors = ld.errors;
+	else
+		free(ld.errors);
+	if (warnings != NULL)
+		*warnings = ld.warnings;
+	else
+		free(ld.warnings);
+	ld.errors = ld.warnings = NULL;
+	ld_reset();
+}
+
+/* Parse a buffer named NAME in messages; see conf_load(). */
+struct config *
+conf_load_buf(const char *buf, size_t len, const char *name, char **errors,
+    char **warnings)
+{
+	struct config *conf = NULL;
+	cfg_t	*cfg;
+	char	*copy;
+	int	 unclosed;
+	size_t	 i;
+
+	ld_reset();
+	ld.path = name;
+	if (conf_prescan(buf, len, &unclosed) == -1)
+		goto out;
+	/* Accept a UTF-8 byte order mark and CRLF line ends. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	if (len >= 3 && memcmp(copy, "\xef\xbb\xbf", 3) == 0)
+		memset(copy, ' ', 3);
+	for (i = 0; i + 1 < len; i++)
+		if (copy[i] == '\r' && copy[i + 1] == '\n')
+			copy[i] = ' ';
+	cfg = cfg_init(global_opts, CFGF_NONE);
+	cfg_set_error_function(cfg, conf_errfunc);
+	cfg_set_validate_func(cfg, "service", conf_validate_service);
+	if (cfg_parse_buf(cfg, copy) == CFG_SUCCESS) {
+		if (unclosed > 0)
+			conf_error(unclosed, "unexpected end of file: '{' "
+			    "opened here is never closed");
+		else
+			conf = conf_build(cfg);
+	} else if (ld.nerrors == 0)
+		conf_error(0, "syntax error");
+	cfg_free(cfg);
+	free(copy);
+out:
+	ld_finish(errors, warnings);
+	return conf;
+}
+
+/* Read and check PATH as root would trust it, then parse it. */
+struct config *
+conf_load(const char *path, char **errors, char **warnings)
+{
+	struct config *conf;
+	struct stat st;
+	char	*buf = NULL;
+	ssize_t	 n;
+	size_t	 len = 0;
+	int	 fd;
+
+	ld_reset();
+	ld.path = path;
+	/* O_NONBLOCK: a FIFO given as the config must not hang us. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1) {
+		conf_error(0, "%s", strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) == -1) {
+		conf_error(0, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		conf_error(0, "not a regular file");
+		goto fail;
+	}
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 0022))) {
+		conf_error(0, "refusing a config file that is not owned by "
+		    "root or that group or others may write");
+		goto fail;
+	}
+	if (st.st_size > CONF_MAX_FILE_SIZE) {
+		conf_error(0, "file too large (max %d bytes)",
+		    CONF_MAX_FILE_SIZE);
+		goto fail;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size + 1) {
+		n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			conf_error(0, "%s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > (size_t)st.st_size) {
+		conf_error(0, "file changed while being read");
+		goto fail;
+	}
+	close(fd);
+	conf = conf_load_buf(buf, len, path, errors, warnings);
+	free(buf);
+	return conf;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	ld_finish(errors, warnings);
+	return NULL;
+}
+
+static void
+service_conf_clear(struct service_conf *s)
+{
+	size_t	i;
+
+	free(s->name);
+	for (i = 0; i < s->nlisten; i++)
+		addr_clear(&s->listen[i]);
+	free(s->listen);
+	free(s->command);
+	argv_free(s->argv);
+	free(s->pidfile);
+	free(s->user);
+	free(s->group);
+	free(s->groups);
+	free(s->home);
+	free(s->shell);
+	free(s->chdir);
+	strv_free(s->env);
+	free(s->allow);
+	free(s->deny);
+}
+
+void
+conf_free(struct config *conf)
+{
+	size_t	i;
+
+	if (conf == NULL)
+		return;
+	for (i = 0; i < conf->nservices; i++)
+		service_conf_clear(&conf->services[i]);
+	free(conf->services);
+	free(conf->path);
+	free(conf->status_socket);
+	free(conf);
+}
+
+const struct service_conf *
+conf_find(const struct config *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nservices; i++)
+		if (strcmp(conf->services[i].name, name) == 0)
+			return &conf->services[i];
+	return NULL;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Same listen addresses in the same order. */
+int
+conf_listen_equal(const struct service_conf *a, const struct service_conf *b)
+{
+	size_t	i;
+
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (strcmp(a->listen[i].spec, b->listen[i].spec) != 0)
+			return 0;
+	return 1;
+}
+
+/* Everything a running service was started with is the same. */
+int
+conf_service_equal(const struct service_conf *a, const struct service_conf *b)
+{
+	size_t	i;
+
+	if (!conf_listen_equal(a, b) || strcmp(a->command, b->command) != 0 ||
+	    a->accept != b->accept || a->type != b->type ||
+	    !str_eq(a->pidfile, b->pidfile) || a->handoff != b->handoff ||
+	    !str_eq(a->user, b->user) || !str_eq(a->group, b->group) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    strcmp(a->chdir, b->chdir) != 0 || a->nenv != b->nenv ||
+	    a->restart != b->restart || a->start_timeout != b->start_timeout ||
+	    a->stop_timeout != b->stop_timeout ||
+	    a->start_limit_burst != b->start_limit_burst ||
+	    a->start_limit_interval != b->start_limit_interval ||
+	    a->max_instances != b->max_instances ||
+	    a->max_per_source != b->max_per_source ||
+	    a->nallow != b->nallow || a->ndeny != b->ndeny ||
+	    a->socket_mode != b->socket_mode)
+		return 0;
+	for (i = 0; i < a->nenv; i++)
+		if (strcmp(a->env[i], b->env[i]) != 0)
+			return 0;
+	if ((a->nallow > 0 && memcmp(a->allow, b->allow,
+	    a->nallow * sizeof *a->allow) != 0) || (a->ndeny > 0 &&
+	    memcmp(a->deny, b->deny, a->ndeny * sizeof *a->deny) != 0))
+		return 0;
+	return 1;
+}
+
+const char *
+conf_type_name(enum service_type t)
+{
+	switch (t) {
+	case TYPE_SIMPLE:
+		return "simple";
+	case TYPE_NOTIFY:
+		return "notify";
+	default:
+		return "daemon";
+	}
+}
+
+const char *
+conf_restart_name(enum restart_policy r)
+{
+	switch (r) {
+	case RESTART_ALWAYS:
+		return "always";
+	case RESTART_ON_FAILURE:
+		return "on-failure";
+	default:
+		return "on-demand";
+	}
+}

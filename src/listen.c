@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * listen.c -- create listening sockets (tcp, udp, unix paths and abstract
+ * names) with the options every service needs, and watch them for the
+ * first readable event. Knows nothing of services beyond their name.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "addr.h"
+#include "listen.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct listener {
+	char		*spec;		/* owned copy of the address */
+	int		 fd;
+	int		 socktype;
+	char		*path;		/* unix path we created, or NULL */
+	dev_t		 dev;		/* of the socket file at path */
+	ino_t		 ino;
+	ino_t		 sock_ino;	/* socket inode, as in /proc/PID/fd */
+	struct event	*ev;
+	listen_cb	*cb;
+	void		*arg;
+};
+
+static struct event_base *listen_base;
+
+void
+listen_set_base(struct event_base *base)
+{
+	listen_base = base;
+}
+
+/* The kernel silently caps the backlog at somaxconn: say so once. */
+static int
+listen_clamp_backlog(int backlog)
+{
+	static int warned;
+	FILE	*f;
+	int	 max = 0;
+
+	if ((f = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
+		if (fscanf(f, "%d", &max) != 1)
+			max = 0;
+		fclose(f);
+	}
+	if (max > 0 && backlog > max) {
+		if (!warned++)
+			log_warnx("backlog %d is above net.core.somaxconn %d: "
+			    "using %d", backlog, max, max);
+		return max;
+	}
+	return backlog;
+}
+
+/*
+ * A file at a unix path is removed only if it is a socket nobody answers
+ * on: never follow or delete a symlink, a regular file or a live socket.
+ */
+static int
+listen_clear_path(const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int	 fd, r;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		xasprintf(cause, "lstat %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		xasprintf(cause, "%s exists and is not a socket", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -1;
+	}
+	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	close(fd);
+	if (r == 0 || errno != ECONNREFUSED) {
+		xasprintf(cause, "%s is in use by another process", path);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT) {
+		xasprintf(cause, "unlink stale %s: %s", path, strerror(errno));
+		return -1;
+	}
+	log_info("removed stale socket %s", path);
+	return 0;
+}
+
+/* Open, bind and listen; the socket is non-blocking and close-on-exec. */
+struct listener *
+listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
+    char **cause)
+{
+	struct listener *l;
+	struct stat st;
+	mode_t	 old_umask;
+	int	 fd, one = 1, r;
+
+	if (a->family == AF_UNIX && !a->abstract &&
+	    listen_clear_path(a->path, cause) == -1)
+		return NULL;
+	fd = socket(a->family, a->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		xasprintf(cause, "%s: socket %s: %s", svc, a->spec,
+		    strerror(errno));
+		return NULL;
+	}
+	if (a->family != AF_UNIX &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
+		log_warn("%s: SO_REUSEADDR %s", svc, a->spec);
+	/* Always v6-only, so [::] and 0.0.0.0 are two separate sockets. */
+	if (a->family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+	    &one, sizeof one) == -1) {
+		xasprintf(cause, "%s: IPV6_V6ONLY %s: %s", svc, a->spec,
+		    strerror(errno));
+		goto fail;
+	}
+	/* The file gets its final mode at bind: no window with a wider one. */
+	if (a->family == AF_UNIX && !a->abstract) {
+		old_umask = umask(~mode & 0777);
+		r = bind(fd, (const struct sockaddr *)&a->ss, a->sslen);
+		umask(old_umask);
+	} else
+		r = bind(fd, (const struct sockaddr *)&a->ss, a->sslen);
+	if (r == -1) {
+		xasprintf(cause, "%s: bind %s: %s", svc, a->spec,
+		    strerror(errno));
+		goto fail;
+	}
+	if (a->socktype == SOCK_STREAM &&
+	    listen(fd, listen_clamp_backlog(backlog)) == -1) {
+		xasprintf(cause, "%s: listen %s: %s", svc, a->spec,
+		    strerror(errno));
+		if (a->family == AF_UNIX && !a->abstract)
+			unlink(a->path);
+		goto fail;
+	}
+	l = xcalloc(1, sizeof *l);
+	l->spec = xstrdup(a->spec);
+	l->fd = fd;
+	l->socktype = a->socktype;
+	if (fstat(fd, &st) == 0)
+		l->sock_ino = st.st_ino;
+	if (a->family == AF_UNIX && !a->abstract) {
+		l->path = xstrdup(a->path);
+		if (lstat(a->path, &st) == 0) {
+			l->dev = st.st_dev;
+			l->ino = st.st_ino;
+		}
+	}
+	log_debug("%s: listening on %s, fd %d", svc, a->spec, fd);
+	return l;
+fail:
+	close(fd);
+	return NULL;
+}
+
+static void
+listen_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)what;
+	if (l->cb != NULL)
+		l->cb(l, fd, l->arg);
+}
+
+void
+listen_set_cb(struct listener *l, listen_cb *cb, void *arg)
+{
+	l->cb = cb;
+	l->arg = arg;
+}
+
+void
+listen_watch(struct listener *l)
+{
+	if (l->ev == NULL) {
+		l->ev = event_new(listen_base, l->fd, EV_READ | EV_PERSIST,
+		    listen_event_cb, l);
+		if (l->ev == NULL) {
+			log_warnx("%s: cannot create an event", l->spec);
+			return;
+		}
+	}
+	if (!event_pending(l->ev, EV_READ, NULL) && event_add(l->ev, NULL) == -1)
+		log_warnx("%s: cannot watch the socket", l->spec);
+}
+
+/* Stop polling: the daemon owns the socket, or a limit is reached. */
+void
+listen_unwatch(struct listener *l)
+{
+	if (l->ev != NULL && event_pending(l->ev, EV_READ, NULL))
+		event_del(l->ev);
+}
+
+int
+listen_watched(const struct listener *l)
+{
+	return l->ev != NULL && event_pending(l->ev, EV_READ, NULL);
+}
+
+int
+listen_fd(const struct listener *l)
+{
+	return l->fd;
+}
+
+const char *
+listen_spec(const struct listener *l)
+{
+	return l->spec;
+}
+
+int
+listen_socktype(const struct listener *l)
+{
+	return l->socktype;
+}
+
+ino_t
+listen_inode(const struct listener *l)
+{
+	return l->sock_ino;
+}
+
+/* Close; remove the socket file only if it is still the one we made. */
+void
+listen_close(struct listener *l)
+{
+	struct stat st;
+
+	if (l == NULL)
+		return;
+	if (l->ev != NULL)
+		event_free(l->ev);
+	close(l->fd);
+	if (l->path != NULL && lstat(l->path, &st) == 0 &&
+	    st.st_dev == l->dev && st.st_ino == l->ino && unlink(l->path) == -1)
+		log_warn("unlink %s", l->path);
+	free(l->path);
+	free(l->spec);
+	free(l);
+}

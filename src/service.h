@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/* service.h -- the per-service state machine, its policies and counters. */
+#ifndef ACTIVATOR_SERVICE_H
+#define ACTIVATOR_SERVICE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct service;			/* opaque: owned by service.c */
+
+enum service_state {
+	SERVICE_LISTENING,	/* idle; activator watches the sockets */
+	SERVICE_STARTING,	/* launched, not yet ready */
+	SERVICE_RUNNING,	/* ready; the daemon owns the sockets */
+	SERVICE_STOPPING,	/* tree being stopped */
+	SERVICE_FAILED,		/* start failed or limit hit; held off */
+	SERVICE_STOPPED,	/* stopped by the operator; sockets closed */
+};
+
+/* A snapshot for the status socket; release with service_info_free(). */
+struct service_info {
+	const char	*name;
+	enum service_state state;
+	int		 accept;
+	const char	*type;
+	const char	*command;
+	const char	**listen;	/* nlisten specs (array freed by
+					   service_info_free) */
+	size_t		 nlisten;
+	pid_t		 main_pid;	/* 0 if none */
+	pid_t		*pids;		/* every tracked process */
+	size_t		 npids;
+	unsigned long	 activations;	/* starts (accept = no) or instances */
+	unsigned long	 restarts;
+	unsigned long	 instances;	/* live accept = yes instances */
+	unsigned long	 accepted;	/* accept = yes connections accepted */
+	unsigned long	 refused;	/* refused by allow/deny/max-per-source */
+	int		 has_exit;	/* last_exit is known */
+	int		 exit_code;	/* valid if has_exit and !exit_signal */
+	int		 exit_signal;	/* 0 unless killed by a signal */
+	double		 since;		/* seconds since the last state change */
+	double		 ready_time;	/* seconds the last start took; <0: none */
+	int		 restart_pending; /* config changed since it started */
+	const char	*last_error;	/* why the last start failed, or NULL */
+};
+
+const char	*service_state_name(enum service_state);
+
+/*
+ * Start managing every service of CONF: open and watch the sockets.
+ * CONF is owned by this module from then on, like every reloaded one.
+ */
+int		 services_init(struct event_base *, struct config *,
+		    char **cause);
+/*
+ * Swap in NEW (already validated): keep unchanged sockets and daemons.
+ * On success NEW is owned here; on failure nothing changed.
+ */
+int		 services_reload(struct config *new_conf, char **cause);
+const struct config *services_config(void);
+void		 services_free(void);
+/* Stop every service; DONE is called once no process is left. */
+void		 services_shutdown(void (*done)(void));
+void		 services_sigchld(void);
+
+size_t		 services_count(void);
+struct service	*service_at(size_t);
+struct service	*service_find(const char *name);
+void		 service_info(struct service *, struct service_info *);
+void		 service_info_free(struct service_info *);
+
+/* Operator verbs; -1 and *cause on error. */
+int		 service_start(struct service *, char **cause);
+int		 service_stop(struct service *, char **cause);
+int		 service_restart(struct service *, char **cause);
+
+#endif /* ACTIVATOR_SERVICE_H */

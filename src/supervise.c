@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervise.c -- the per-service supervisor process.
+ *
+ * A single subreaper sees orphans arrive but not whose they were: when
+ * two services daemonize at once, nothing says which grandchild came
+ * from which. So each accept = no service runs under its own supervisor,
+ * a fork of activator that marks itself a subreaper: every orphan of the
+ * service is reparented to it, and attribution is exact. The supervisor
+ * launches the program, decides readiness, follows the main process down
+ * the fork chain, stops the tree, and reports to the core over a
+ * socketpair. It never touches the core's libevent state (a fork shares
+ * the epoll fd and the signal socketpair): it closes every inherited
+ * descriptor it does not need and runs a plain poll() loop.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "conf.h"
+#include "proc.h"
+#include "spawn.h"
+#include "supervise.h"
+#include "xmalloc.h"
+
+/* How long a session leader must live before fork-once counts as done. */
+#define SUP_SETTLE_MS	200
+#define SUP_TICK_MS	100
+
+struct sup {
+	const struct service_conf *conf;
+	int		 fd;		/* to the core */
+	int		 core_gone;
+	pid_t		 self;
+	pid_t		 launched;
+	pid_t		 main;
+	int		 main_pidfd;	/* -1 unless main is not our child */
+	int		 ready;
+	int		 stopping;
+	long long	 settle_at;	/* ms; 0: not settling */
+	long long	 pidfile_at;	/* ms; 0: no pidfile to read */
+	long long	 kill_at;	/* ms: SIGKILL the tree then */
+	ino_t		 inodes[64];
+	size_t		 ninodes;
+	pid_t		*known;		/* children already considered */
+	size_t		 nknown;
+	pid_t		*termed;	/* sent SIGTERM already */
+	size_t		 ntermed;
+	int		 notify_fd;
+	char		 notify_name[64];
+	char		 last_pidfile[64];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+supervise_send(int fd, enum sup_msg_type type, pid_t pid, int status,
+    const char *text)
+{
+	struct sup_msg m;
+	ssize_t	 n;
+
+	memset(&m, 0, sizeof m);
+	m.version = SUP_MSG_VERSION;
+	m.type = type;
+	m.pid = pid;
+	m.status = status;
+	if (text != NULL)
+		snprintf(m.text, sizeof m.text, "%s", text);
+	do
+		n = send(fd, &m, sizeof m, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+static void
+sup_report(struct sup *s, enum sup_msg_type type, pid_t pid, int status,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+sup_report(struct sup *s, enum sup_msg_type type, pid_t pid, int status,
+    const char *fmt, ...)
+{
+	char	 text[256] = "";
+	va_list	 ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(text, sizeof text, fmt, ap);
+		va_end(ap);
+	}
+	if (!s->core_gone)
+		supervise_send(s->fd, type, pid, status, text);
+}
+
+static int
+pid_in(const pid_t *set, size_t n, pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == pid)
+			return 1;
+	return 0;
+}
+
+static int
+sup_in_tree(struct sup *s, pid_t pid)
+{
+	struct procinfo *all;
+	pid_t	*tree;
+	size_t	 n, ntree;
+	int	 in;
+
+	all = proc_scan(&n);
+	tree = proc_descendants(all, n, s->self, &ntree);
+	in = pid_in(tree, ntree, pid);
+	free(tree);
+	free(all);
+	return in;
+}
+
+static int
+proc_alive(pid_t pid)
+{
+	struct procinfo pi;
+
+	return proc_get(pid, &pi) == 0 && pi.state != 'Z';
+}
+
+static void
+sup_set_main(struct sup *s, pid_t pid, int child)
+{
+	if (s->main_pidfd != -1) {
+		close(s->main_pidfd);
+		s->main_pidfd = -1;
+	}
+	s->main = pid;
+	/* A main that is not our child dies without a SIGCHLD for us. */
+	if (!child)
+		s->main_pidfd = proc_pidfd(pid);
+	sup_report(s, SUP_MAIN, pid, 0, NULL);
+}
+
+static void
+sup_ready(struct sup *s)
+{
+	if (s->ready)
+		return;
+	s->ready = 1;
+	s->settle_at = s->pidfile_at = 0;
+	sup_report(s, SUP_READY, s->main, 0, NULL);
+}
+
+/* Start stopping: TERM the tree now, KILL whatever is left later. */
+static void
+sup_stop(struct sup *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	s->settle_at = s->pidfile_at = 0;
+	s->kill_at = now_ms() + (long long)s->conf->stop_timeout * 1000;
+}
+
+static void
+sup_fail(struct sup *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sup_fail(struct sup *s, const char *fmt, ...)
+{
+	char	 text[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	sup_report(s, SUP_FAILED, s->main, -1, "%s", text);
+	sup_stop(s);
+}
+
+/*
+ * Is the fork chain complete for CAND? A process in a session that
+ * neither it nor the launched process leads was forked after a setsid():
+ * the classic double fork is done. A session leader (daemon(3), fork
+ * once) or a child still in the launched process's session may fork
+ * again, so it must first live for a settle time.
+ */
+static void
+sup_check_forked(struct sup *s, pid_t cand)
+{
+	struct procinfo pi;
+
+	if (proc_get(cand, &pi) == -1)
+		return;
+	if (pi.sid != cand && pi.sid != s->launched)
+		sup_ready(s);
+	else
+		s->settle_at = now_ms() + SUP_SETTLE_MS;
+}
+
+/*
+ * The main process exited 0: if it left orphans, one of them is the
+ * daemon now. The holder of the service's socket wins, else the oldest.
+ */
+static int
+sup_follow_chain(struct sup *s)
+{
+	struct procinfo pi, best = { 0 };
+	pid_t	*kids;
+	size_t	 n, i;
+	int	 found = 0, best_holds = 0;
+
+	kids = proc_children(s->self, &n);
+	for (i = 0; i < n; i++) {
+		int holds;
+		if (pid_in(s->known, s->nknown, kids[i]) ||
+		    proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
+			continue;
+		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
+		if (!found || (holds && !best_holds) || (holds == best_holds &&
+		    pi.start < best.start)) {
+			best = pi;
+			best_holds = holds;
+			found = 1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		s->known = xreallocarray(s->known, s->nknown + 1,
+		    sizeof *s->known);
+		s->known[s->nknown++] = kids[i];
+	}
+	free(kids);
+	if (!found)
+		return 0;
+	sup_set_main(s, best.pid, 1);
+	if (s->ready)
+		return 1;
+	if (s->conf->type == TYPE_DAEMON) {
+		if (s->conf->pidfile != NULL)
+			s->pidfile_at = now_ms();
+		else
+			sup_check_forked(s, best.pid);
+	}
+	return 1;
+}
+
+static void
+describe_status(int status, char *buf, size_t len)
+{
+	if (status == -1)
+		snprintf(buf, len, "ended (status unknown)");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "was killed by signal %s",
+		    sigabbrev_np(WTERMSIG(status)) != NULL ?
+		    sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		snprintf(buf, len, "ended");
+}
+
+/* The main process is gone for good (not a step of the fork chain). */
+static void
+sup_main_gone(struct sup *s, int status)
+{
+	char	 how[64];
+
+	describe_status(status, how, sizeof how);
+	if (!s->ready && !s->stopping) {
+		if (s->main == s->launched && status == 0 &&
+		    s->conf->type == TYPE_DAEMON)
+			sup_fail(s, "launched process exited 0 leaving no "
+			    "process behind: it did not daemonize (type = "
+			    "simple fits a program that stays in the "
+			    "foreground)");
+		else
+			sup_fail(s, "%s %ld %s before it was ready",
+			    s->main == s->launched ? "launched process" :
+			    "main process", (long)s->main, how);
+	} else
+		sup_report(s, SUP_EXITED, s->main, status, NULL);
+	s->main = 0;
+	sup_stop(s);
+}
+
+static void
+sup_reaped(struct sup *s, pid_t pid, int status)
+{
+	if (pid != s->main)
+		return;
+	if (!s->stopping && s->conf->type != TYPE_SIMPLE &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    sup_follow_chain(s))
+		return;
+	sup_main_gone(s, status);
+}
+
+static void
+sup_reap(struct sup *s)
+{
+	pid_t	 pid;
+	int	 status;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		sup_reaped(s, pid, status);
+	}
+}
+
+/*
+ * Read the pidfile: a small regular file, no symlink, a strict decimal
+ * pid that belongs to this service's tree. Anything else is rejected.
+ */
+static void
+sup_read_pidfile(struct sup *s)
+{
+	char	 buf[64];
+	long long pid;
+	ssize_t	 n;
+	int	 fd;
+
+	s->pidfile_at = now_ms() + SUP_TICK_MS;
+	fd = open(s->conf->pidfile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (strcmp(buf, s->last_pidfile) == 0)
+		return;
+	snprintf(s->last_pidfile, sizeof s->last_pidfile, "%s", buf);
+	if (!parse_decimal(buf, 2, 1 << 22, &pid)) {
+		fprintf(stderr, "pidfile %s: invalid content, ignored\n",
+		    s->conf->pidfile);
+		return;
+	}
+	if (!sup_in_tree(s, (pid_t)pid)) {
+		fprintf(stderr, "pidfile %s: pid %lld is not a process of "
+		    "this service, ignored\n", s->conf->pidfile, pid);
+		return;
+	}
+	{
+		struct procinfo pi;
+		sup_set_main(s, (pid_t)pid, proc_get((pid_t)pid, &pi) == 0 &&
+		    pi.ppid == s->self);
+	}
+	sup_ready(s);
+}
+
+/*
+ * A sender of this tree is trusted. One that already exited cannot be
+ * placed in the tree any more (its parent reaped it before we read the
+ * datagram): it is trusted only if it ran as the service's user, and
+ * only for READY=1, since MAINPID= must name a live process of the tree.
+ */
+static int
+sup_notify_sender_ok(struct sup *s, const struct ucred *cred)
+{
+	struct procinfo pi;
+	uid_t	 uid = s->conf->user != NULL ? s->conf->uid : getuid();
+
+	if (sup_in_tree(s, cred->pid))
+		return 1;
+	return proc_get(cred->pid, &pi) == -1 && cred->uid == uid;
+}
+
+/* sd_notify: READY=1 and MAINPID= from processes of this tree only. */
+static void
+sup_notify_read(struct sup *s)
+{
+	char	 buf[4096], cbuf[CMSG_SPACE(sizeof(struct ucred)) +
+		    CMSG_SPACE(sizeof(int) * 32)];
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	struct ucred *cred = NULL;
+	ssize_t	 n;
+	char	*line, *next;
+	int	 rounds;
+
+	for (rounds = 0; rounds < 64; rounds++) {
+		memset(&msg, 0, sizeof msg);
+		iov.iov_base = buf;
+		iov.iov_len = sizeof buf - 1;
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof cbuf;
+		n = recvmsg(s->notify_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == -1)
+			return;
+		cred = NULL;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET)
+				continue;
+			if (cm->cmsg_type == SCM_CREDENTIALS)
+				cred = (struct ucred *)CMSG_DATA(cm);
+			else if (cm->cmsg_type == SCM_RIGHTS) {
+				int *fds = (int *)CMSG_DATA(cm);
+				size_t k, nfd = (cm->cmsg_len - CMSG_LEN(0)) /
+				    sizeof(int);
+				for (k = 0; k < nfd; k++)
+					close(fds[k]);
+			}
+		}
+		if (n == 0 || cred == NULL || (msg.msg_flags & MSG_TRUNC) ||
+		    !sup_notify_sender_ok(s, cred))
+			continue;
+		buf[n] = '\0';
+		for (line = buf; line != NULL; line = next) {
+			long long pid;
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			if (strncmp(line, "MAINPID=", 8) == 0 &&
+			    parse_decimal(line + 8, 2, 1 << 22, &pid) &&
+			    sup_in_tree(s, (pid_t)pid)) {
+				struct procinfo pi;
+				sup_set_main(s, (pid_t)pid,
+				    proc_get((pid_t)pid, &pi) == 0 &&
+				    pi.ppid == s->self);
+			}
+		}
+		for (line = buf; line < buf + n; line += strlen(line) + 1)
+			if (strcmp(line, "READY=1") == 0 && !s->stopping)
+				sup_ready(s);
+	}
+}
+
+static int
+sup_notify_open(struct sup *s)
+{
+	struct sockaddr_un sun;
+	socklen_t len;
+	int	 one = 1;
+
+	snprintf(s->notify_name, sizeof s->notify_name,
+	    "@activator/notify/%ld", (long)s->self);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, s->notify_name + 1,
+	    strlen(s->notify_name) - 1);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(s->notify_name));
+	s->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (s->notify_fd == -1 ||
+	    setsockopt(s->notify_fd, SOL_SOCKET, SO_PASSCRED, &one,
+	    sizeof one) == -1 ||
+	    bind(s->notify_fd, (struct sockaddr *)&sun, len) == -1)
+		return -1;
+	return 0;
+}
+
+/* Signal every process of the tree; TERM each one once. */
+static size_t
+sup_signal_tree(struct sup *s, int sig)
+{
+	struct procinfo *all;
+	pid_t	*tree;
+	size_t	 n, ntree, i, j;
+
+	all = proc_scan(&n);
+	tree = proc_descendants(all, n, s->self, &ntree);
+	for (i = 0; i < ntree; i++) {
+		if (sig == SIGTERM && pid_in(s->termed, s->ntermed, tree[i]))
+			continue;
+		for (j = 0; j < n && all[j].pid != tree[i]; j++)
+			;
+		if (j < n && all[j].state == 'Z')
+			continue;
+		proc_signal(tree[i], j < n ? all[j].start : 0, sig);
+		if (sig == SIGTERM) {
+			s->termed = xreallocarray(s->termed, s->ntermed + 1,
+			    sizeof *s->termed);
+			s->termed[s->ntermed++] = tree[i];
+		}
+	}
+	free(tree);
+	free(all);
+	return ntree;
+}
+
+/* Close every inherited descriptor but the ones in KEEP. */
+static void
+sup_close_inherited(const int *keep, size_t nkeep)
+{
+	struct dirent *de;
+	DIR	*d;
+	int	 fd, *close_list = NULL;
+	size_t	 n = 0, i;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		for (i = 0; i < nkeep && keep[i] != fd; i++)
+			;
+		if (i < nkeep)
+			continue;
+		close_list = xreallocarray(close_list, n + 1, sizeof *close_list);
+		close_list[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		close(close_list[i]);
+	free(close_list);
+}
+
+static void __attribute__((noreturn))
+sup_main(const struct sup_params *p, int fd)
+{
+	struct sup s;
+	struct spawn_req req;
+	struct sigaction sa;
+	struct pollfd pfd[4];
+	sigset_t chld;
+	char	*cause = NULL, name[16];
+	int	 keep[70], sfd, sig, nkeep = 0, timeout, i;
+	size_t	 k;
+	pid_t	 pid;
+
+	/* Activator's handlers must never run here: all back to default. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* SIGTERM stops the tree like a stop request; others are ignored. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigaddset(&chld, SIGTERM);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
+
+	memset(&s, 0, sizeof s);
+	s.conf = p->conf;
+	s.fd = fd;
+	s.self = getpid();
+	s.main_pidfd = s.notify_fd = -1;
+	keep[nkeep++] = fd;
+	if (p->out_fd != -1)
+		keep[nkeep++] = p->out_fd;
+	for (k = 0; k < p->nfds && nkeep < 68; k++) {
+		struct stat st;
+		keep[nkeep++] = p->fds[k];
+		if (fstat(p->fds[k], &st) == 0 && s.ninodes < 64)
+			s.inodes[s.ninodes++] = st.st_ino;
+	}
+	sup_close_inherited(keep, (size_t)nkeep);
+	if (p->out_fd != -1) {
+		dup2(p->out_fd, 2);
+		dup2(p->out_fd, 1);
+	}
+	snprintf(name, sizeof name, "sup:%s", p->conf->name);
+	prctl(PR_SET_NAME, name);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: "
+		    "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		_exit(1);
+	}
+	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: signalfd: %s",
+		    strerror(errno));
+		_exit(1);
+	}
+	if (p->conf->type == TYPE_NOTIFY && sup_notify_open(&s) == -1) {
+		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: notify socket: "
+		    "%s", strerror(errno));
+		_exit(1);
+	}
+	/* A pidfile left by a dead daemon would be read as ours. */
+	if (p->conf->pidfile != NULL && unlink(p->conf->pidfile) == 0)
+		fprintf(stderr, "removed stale pidfile %s\n", p->conf->pidfile);
+
+	memset(&req, 0, sizeof req);
+	req.conf = p->conf;
+	req.mode = p->mode;
+	req.fds = p->fds;
+	req.nfds = p->nfds;
+	req.out_fd = p->out_fd;
+	req.notify_socket = s.notify_fd != -1 ? s.notify_name : NULL;
+	pid = spawn_child(&req, &cause);
+	if (pid == -1) {
+		sup_report(&s, SUP_FAILED, 0, -1, "%s", cause);
+		_exit(1);
+	}
+	/* The service has its sockets now; we keep none of them. */
+	for (k = 0; k < p->nfds; k++)
+		close(p->fds[k]);
+	s.launched = pid;
+	s.main = pid;
+	sup_report(&s, SUP_LAUNCHED, pid, 0, NULL);
+	if (p->conf->type == TYPE_SIMPLE)
+		sup_ready(&s);
+
+	for (;;) {
+		long long now = now_ms(), next = now + SUP_TICK_MS;
+		struct signalfd_siginfo si;
+		struct sup_msg m;
+		int np = 0;
+
+		if (s.settle_at && s.settle_at <= now && !s.stopping)
+			sup_ready(&s);
+		if (s.pidfile_at && s.pidfile_at <= now && !s.ready &&
+		    !s.stopping)
+			sup_read_pidfile(&s);
+		if (s.stopping) {
+			if (s.kill_at <= now)
+				sup_signal_tree(&s, SIGKILL);
+			else
+				sup_signal_tree(&s, SIGTERM);
+			sup_reap(&s);
+			{
+				struct procinfo *all;
+				pid_t *tree;
+				size_t n, ntree;
+				all = proc_scan(&n);
+				tree = proc_descendants(all, n, s.self, &ntree);
+				free(tree);
+				free(all);
+				if (ntree == 0 && waitpid(-1, NULL, WNOHANG) ==
+				    -1 && errno == ECHILD)
+					_exit(0);
+			}
+		}
+		if (s.settle_at && s.settle_at < next)
+			next = s.settle_at;
+		if (s.pidfile_at && s.pidfile_at < next)
+			next = s.pidfile_at;
+		timeout = (int)(next > now ? next - now : 0);
+
+		pfd[np].fd = sfd;
+		pfd[np++].events = POLLIN;
+		if (!s.core_gone) {
+			pfd[np].fd = s.fd;
+			pfd[np++].events = POLLIN;
+		}
+		if (s.notify_fd != -1) {
+			pfd[np].fd = s.notify_fd;
+			pfd[np++].events = POLLIN;
+		}
+		if (s.main_pidfd != -1) {
+			pfd[np].fd = s.main_pidfd;
+			pfd[np++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)np, timeout) == -1 && errno != EINTR)
+			_exit(1);
+		for (i = 0; i < np; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (pfd[i].fd == sfd) {
+				while (read(sfd, &si, sizeof si) > 0)
+					if (si.ssi_signo == SIGTERM)
+						sup_stop(&s);
+				sup_reap(&s);
+			} else if (pfd[i].fd == s.fd) {
+				ssize_t r = recv(s.fd, &m, sizeof m,
+				    MSG_DONTWAIT);
+				if (r == 0 || (r == -1 && errno != EAGAIN &&
+				    errno != EINTR)) {
+					/* activator is gone: stop the tree. */
+					s.core_gone = 1;
+					sup_stop(&s);
+				} else if (r == (ssize_t)sizeof m &&
+				    m.type == SUP_STOP)
+					sup_stop(&s);
+			} else if (pfd[i].fd == s.notify_fd)
+				sup_notify_read(&s);
+			else if (pfd[i].fd == s.main_pidfd) {
+				close(s.main_pidfd);
+				s.main_pidfd = -1;
+				/* Not our child: its status is not ours. */
+				sup_reap(&s);
+				if (s.main != 0 && !proc_alive(s.main))
+					sup_main_gone(&s, -1);
+			}
+		}
+	}
+}
+
+/*
+ * Fork the supervisor for one start of a service. Returns its pid and
+ * the core's end of the socketpair in *core_fd.
+ */
+pid_t
+supervise_start(const struct sup_params *p, int *core_fd, char **cause)
+{
+	sigset_t all, old;
+	int	 sv[2];
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		xasprintf(cause, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	/* No signal may reach activator's handlers in the child. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		sup_main(p, sv[1]);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (pid == -1) {
+		xasprintf(cause, "fork: %s", strerror(errno));
+		close(sv[0]);
+		return -1;
+	}
+	*core_fd = sv[0];
+	return pid;
+}

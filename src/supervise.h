@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * supervise.h -- the per-service supervisor: a fork of activator, itself
+ * a subreaper, that launches one service and follows its whole tree.
+ */
+#ifndef ACTIVATOR_SUPERVISE_H
+#define ACTIVATOR_SUPERVISE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "spawn.h"
+
+#define SUP_MSG_VERSION	1
+
+enum sup_msg_type {
+	SUP_LAUNCHED = 1,	/* pid: the launched process */
+	SUP_MAIN,		/* pid: the main process changed */
+	SUP_READY,		/* pid: main process, ready */
+	SUP_FAILED,		/* start failed; text says why */
+	SUP_EXITED,		/* main process ended; status: wait status */
+	SUP_STOP,		/* core to supervisor: stop the tree, exit */
+};
+
+/* Fixed-size record on a SOCK_SEQPACKET socketpair. */
+struct sup_msg {
+	uint32_t	 version;
+	uint32_t	 type;
+	int32_t		 pid;
+	int32_t		 status;	/* wait status; -1 if unknown */
+	char		 text[256];
+};
+
+struct sup_params {
+	const struct service_conf *conf;
+	enum spawn_mode	 mode;
+	const int	*fds;
+	size_t		 nfds;
+	int		 out_fd;
+};
+
+pid_t	supervise_start(const struct sup_params *, int *core_fd, char **cause);
+int	supervise_send(int fd, enum sup_msg_type, pid_t, int status,
+	    const char *text);
+
+#endif /* ACTIVATOR_SUPERVISE_H */

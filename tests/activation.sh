@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# activation.sh -- accept = no: a service starts on its first client and
+# gets its sockets (LISTEN_FDS or stdio) over tcp v4/v6, udp and unix;
+# none of the clients that arrive meanwhile is lost.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/activator.sh"
+
+read -r P1 P2 P3 P4 P5 P6 <<<"$(free_port -n 6 | tr '\n' ' ')"
+read -r U1 U2 <<<"$(free_port -u -n 2 | tr '\n' ' ')"
+F="$HELPERS/fakedaemon"
+
+activator_start <<EOF || bail "activator did not start"
+service fds4 {
+    listen  = { "tcp://127.0.0.1:$P1" }
+    command = "$F listen-fds --tag $T --pid-out $T/fds4.pid"
+    type    = simple
+}
+service fds6 {
+    listen  = { "tcp://[::1]:$P2" }
+    command = "$F listen-fds --tag $T"
+    type    = simple
+}
+service fdsudp {
+    listen  = { "udp://127.0.0.1:$U1" }
+    command = "$F listen-fds --tag $T"
+    type    = simple
+}
+service fdsunix {
+    listen  = { "unix:$T/fds.sock" }
+    command = "$F listen-fds --tag $T"
+    type    = simple
+    socket-mode = 0600
+}
+service multi {
+    listen  = { "tcp://127.0.0.1:$P3", "udp://127.0.0.1:$U2", "unix:$T/multi.sock" }
+    command = "$F listen-fds --tag $T --fork 2"
+}
+service wait4 {
+    listen  = { "tcp://127.0.0.1:$P4" }
+    command = "$F stdio --tag $T"
+    handoff = stdio
+    type    = simple
+}
+service wait6 {
+    listen  = { "tcp://[::1]:$P5" }
+    command = "$F stdio --tag $T"
+    handoff = stdio
+    type    = simple
+}
+service waitunix {
+    listen  = { "unix:$T/wait.sock" }
+    command = "$F stdio --tag $T"
+    handoff = stdio
+    type    = simple
+}
+service cold {
+    listen  = { "tcp://127.0.0.1:$P6" }
+    command = "$F listen-fds --tag $T --fork 2 --ready-delay 500 --pid-out $T/cold.pid"
+}
+EOF
+
+# FIELD of service NAME, from the JSON status.
+field() {
+	ctl -j status "$1" | python3 -c \
+	    'import json,sys; v=json.load(sys.stdin)["services"][0][sys.argv[1]]; print(v)' "$2"
+}
+
+is "$(field fds4 state)" listening "a service is listening before any client"
+nok "no process before the first client" test -e "$T/fds4.pid"
+
+for a in "fds4 tcp://127.0.0.1:$P1" "fds6 tcp://[::1]:$P2" \
+    "fdsudp udp://127.0.0.1:$U1" "fdsunix unix:$T/fds.sock" \
+    "multi tcp://127.0.0.1:$P3" "multi udp://127.0.0.1:$U2" \
+    "multi unix:$T/multi.sock" \
+    "wait4 tcp://127.0.0.1:$P4" "wait6 tcp://[::1]:$P5" \
+    "waitunix unix:$T/wait.sock"; do
+	set -- $a
+	like "$("$HELPERS/tclient" "$2" 2>&1)" '^OK [0-9]+$' \
+	    "$1 activated and answered over $2"
+done
+wait_for "fds4 running" 5 test "$(field fds4 state)" = running
+is "$(field fds4 state)" running "the service is running after its first client"
+pid=$(cat "$T/fds4.pid")
+is "$("$HELPERS/tclient" "tcp://127.0.0.1:$P1")" "OK $pid" \
+    "the next client reaches the same daemon"
+is "$(field fds4 main_pid)" "$pid" "status names the daemon's pid"
+is "$(stat -c %a "$T/fds.sock")" 600 "socket-mode applies to the unix socket"
+
+# 200 clients at once on a cold service whose daemon takes 0.5 s to serve.
+is "$("$HELPERS/burst" -n 200 "tcp://127.0.0.1:$P6")" \
+    "ok=200 refused=0 reset=0 timeout=0 other=0" \
+    "200 concurrent clients of a cold service are all answered"
+is "$(field cold activations)" 1 "... by a single activation"
+
+# kill -9 the daemon: clients sent in the gap wait and are served.
+wait_file "$T/cold.pid" 5
+old=$(cat "$T/cold.pid")
+rm -f "$T/cold.pid"
+kill -KILL "$old"
+out=$("$HELPERS/burst" -n 50 -p "tcp://127.0.0.1:$P6" 2>"$T/replies")
+is "$out" "ok=50 refused=0 reset=0 timeout=0 other=0" \
+    "clients sent right after kill -9 of the daemon are all served"
+wait_file "$T/cold.pid" 5
+new=$(cat "$T/cold.pid")
+ok "by a new daemon ($old -> $new)" test "$new" != "$old"
+nok "the killed daemon answered none of them" grep -q "OK $old\$" "$T/replies"
+is "$(field cold activations) $(field cold main_pid)" "2 $new" \
+    "status counts two activations and names the new main pid"
+is "$(field cold last_exit)" "{'signal': 'KILL'}" "last_exit says KILL"
+
+activator_stop
+is "$AEXIT" 0 "activator exits 0 on SIGTERM"
+ok "no process of any service is left" no_leftovers
+ok "no zombie is left" no_zombies
+nok "unix socket files are removed" test -e "$T/fds.sock"
+done_testing
