@@ -128,7 +128,8 @@ line_record(cfg_t *cfg, cfg_opt_t *opt)
 	l = &ld.lines[ld.nlines++];
 	l->svc = title != NULL ? xstrdup(title) : NULL;
 	l->opt = opt->name;
-	l->idx = cfg_opt_size(opt);
+	/* libconfuse adds the value before it calls the parse callback. */
+	l->idx = cfg_opt_size(opt) > 0 ? cfg_opt_size(opt) - 1 : 0;
 	l->line = cfg->line;
 }
 
@@ -438,6 +439,16 @@ static cfg_opt_t global_opts[] = {
 };
 
 /*
+ * Whether buf[i] continues an unquoted word, as in tcp://host:port, where
+ * libconfuse's lexer does not take "//" for the start of a comment.
+ */
+static int
+in_word(const char *buf, size_t i)
+{
+	return i > 0 && strchr(" \t\r\n#\"'={}()+,", buf[i - 1]) == NULL;
+}
+
+/*
  * Scan the raw text before libconfuse sees it: NUL bytes and deep nesting
  * crash or confuse libconfuse 3.3 (its #182 has no guard), and it accepts
  * a file that ends inside a block. Mirrors its lexer for strings and
@@ -460,7 +471,7 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 		if (c == '\n')
 			line++;
 		else if (c == '#' || (c == '/' && i + 1 < len &&
-		    buf[i + 1] == '/')) {
+		    buf[i + 1] == '/' && !in_word(buf, i))) {
 			while (i + 1 < len && buf[i + 1] != '\n')
 				i++;
 		} else if (c == '/' && i + 1 < len && buf[i + 1] == '*') {
@@ -470,11 +481,17 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 					line++;
 			i++;
 		} else if (c == '"' || c == '\'') {
+			int start = line;
 			for (i++; i < len && buf[i] != c; i++) {
 				if (buf[i] == '\\' && i + 1 < len)
 					i++;
 				if (buf[i] == '\n')
 					line++;
+			}
+			if (i >= len) {
+				conf_error(start, "unterminated string: the "
+				    "quote opened here is never closed");
+				return -1;
 			}
 		} else if (c == '{') {
 			if (depth == CONF_MAX_DEPTH) {
@@ -578,8 +595,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		    "digits and _ . @ -", name);
 		return -1;
 	}
-	s->nlisten = cfg_size(sec, "listen");
-	if (s->nlisten == 0) {
+	if (cfg_size(sec, "listen") == 0) {
 		conf_error(endline, "service %s: listen is required", name);
 		bad = 1;
 	}
@@ -589,6 +605,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	}
 	if (bad)
 		return -1;
+	s->nlisten = cfg_size(sec, "listen");
 	s->listen = xcalloc(s->nlisten, sizeof *s->listen);
 	for (i = 0; i < s->nlisten; i++) {
 		if (addr_parse(cfg_getnstr(sec, "listen", i), &s->listen[i],

@@ -210,7 +210,6 @@ control_service_json(struct service *s)
 	for (n = 0; n < i.npids; n++)
 		json_array_append_new(a, json_integer(i.pids[n]));
 	json_object_set_new(o, "pids", a);
-	free(i.pids);
 	json_object_set_new(o, "activations", json_integer(i.activations));
 	json_object_set_new(o, "restarts", json_integer(i.restarts));
 	json_object_set_new(o, "instances", json_integer(i.instances));
@@ -223,6 +222,7 @@ control_service_json(struct service *s)
 	json_object_set_new(o, "restart_pending",
 	    json_boolean(i.restart_pending));
 	json_object_set_new(o, "last_error", control_jstr(i.last_error));
+	service_info_free(&i);
 	return o;
 }
 
