@@ -449,6 +449,36 @@ in_word(const char *buf, size_t i)
 }
 
 /*
+ * Whether the escape at buf[i] in a double-quoted string is one that
+ * libconfuse turns into a NUL byte (\0, \00, \000, \x0, \x00), which
+ * would silently cut the value short.
+ */
+static int
+nul_escape(const char *buf, size_t i, size_t len)
+{
+	size_t	j, n;
+
+	if (buf[i] != '\\' || i + 1 >= len)
+		return 0;
+	if (buf[i + 1] >= '0' && buf[i + 1] <= '7') {
+		for (j = i + 1, n = 0; j < len && n < 3 && buf[j] >= '0' &&
+		    buf[j] <= '7'; j++, n++)
+			if (buf[j] != '0')
+				return 0;
+		return 1;
+	}
+	if (buf[i + 1] == 'x' && i + 2 < len &&
+	    isxdigit((unsigned char)buf[i + 2])) {
+		for (j = i + 2, n = 0; j < len && n < 2 &&
+		    isxdigit((unsigned char)buf[j]); j++, n++)
+			if (buf[j] != '0')
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Scan the raw text before libconfuse sees it: NUL bytes and deep nesting
  * crash or confuse libconfuse 3.3 (its #182 has no guard), and it accepts
  * a file that ends inside a block. Mirrors its lexer for strings and
@@ -483,6 +513,11 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 		} else if (c == '"' || c == '\'') {
 			int start = line;
 			for (i++; i < len && buf[i] != c; i++) {
+				if (c == '"' && nul_escape(buf, i, len)) {
+					conf_error(line, "NUL character (escape "
+					    "\\0 or \\x0) in a string");
+					return -1;
+				}
 				if (buf[i] == '\\' && i + 1 < len)
 					i++;
 				if (buf[i] == '\n')

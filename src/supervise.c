@@ -228,6 +228,35 @@ sup_check_forked(struct sup *s, pid_t cand)
 }
 
 /*
+ * Our children, once no zombie is among them. A scan of /proc is not
+ * atomic: an intermediate that exits while we read may show up alive
+ * with its child still its own, and then as a zombie. Reaping the
+ * zombies (intermediates of the fork chain) and scanning again gives a
+ * view in which every orphan has reached us.
+ */
+static pid_t *
+sup_adopted(struct sup *s, size_t *n)
+{
+	struct procinfo pi;
+	pid_t	*kids;
+	size_t	 i;
+	int	 tries, reaped;
+
+	for (tries = 0;; tries++) {
+		kids = proc_children(s->self, n);
+		reaped = 0;
+		for (i = 0; i < *n && tries < 100; i++)
+			if (proc_get(kids[i], &pi) == 0 && pi.state == 'Z' &&
+			    kids[i] != s->main &&
+			    waitpid(kids[i], NULL, WNOHANG) == kids[i])
+				reaped++;
+		if (reaped == 0)
+			return kids;
+		free(kids);
+	}
+}
+
+/*
  * The main process exited 0: if it left orphans, one of them is the
  * daemon now. The holder of the service's socket wins, else the oldest.
  */
@@ -239,7 +268,7 @@ sup_follow_chain(struct sup *s)
 	size_t	 n, i;
 	int	 found = 0, best_holds = 0;
 
-	kids = proc_children(s->self, &n);
+	kids = sup_adopted(s, &n);
 	for (i = 0; i < n; i++) {
 		int holds;
 		if (pid_in(s->known, s->nknown, kids[i]) ||
@@ -645,8 +674,12 @@ sup_main(const struct sup_params *p, int fd)
 		struct sup_msg m;
 		int np = 0;
 
-		if (s.settle_at && s.settle_at <= now && !s.stopping)
-			sup_ready(&s);
+		if (s.settle_at && s.settle_at <= now && !s.stopping) {
+			/* The candidate may have forked on meanwhile. */
+			sup_reap(&s);
+			if (s.settle_at && s.settle_at <= now && !s.stopping)
+				sup_ready(&s);
+		}
 		if (s.pidfile_at && s.pidfile_at <= now && !s.ready &&
 		    !s.stopping)
 			sup_read_pidfile(&s);
