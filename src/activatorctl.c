@@ -87,6 +87,32 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+static void *
+xrealloc(void *p, size_t n, size_t size)
+{
+	void	*q;
+
+	if ((q = reallocarray(p, n, size)) == NULL)
+		die(2, "out of memory");
+	return q;
+}
+
+/* A malloc'd string from a format. */
+static char * __attribute__((format(printf, 1, 2)))
+aprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		die(2, "out of memory");
+	return s;
+}
+
 static long long
 now_ms(void)
 {
@@ -173,8 +199,7 @@ ctl_receive(int fd, size_t *lenp)
 			if (size > CTL_REPLY_MAX)
 				die(2, "invalid reply from %s: too long",
 				    socket_path);
-			if ((buf = realloc(buf, size)) == NULL)
-				die(2, "out of memory");
+			buf = xrealloc(buf, size, 1);
 		}
 		if (wait_fd(fd, POLLIN) == -1)
 			die(2, "no reply from %s", socket_path);
@@ -246,23 +271,15 @@ put_padded(const char *s, size_t width)
 static char *
 scalar(json_t *j)
 {
-	char	*s;
-
 	if (json_is_string(j))
-		s = strdup(json_string_value(j));
-	else if (json_is_integer(j)) {
-		if (asprintf(&s, "%lld", (long long)json_integer_value(j)) == -1)
-			s = NULL;
-	} else if (json_is_real(j)) {
-		if (asprintf(&s, "%.3f", json_real_value(j)) == -1)
-			s = NULL;
-	} else if (json_is_boolean(j))
-		s = strdup(json_is_true(j) ? "yes" : "no");
-	else
-		s = strdup("-");
-	if (s == NULL)
-		die(1, "out of memory");
-	return s;
+		return aprintf("%s", json_string_value(j));
+	if (json_is_integer(j))
+		return aprintf("%lld", (long long)json_integer_value(j));
+	if (json_is_real(j))
+		return aprintf("%.3f", json_real_value(j));
+	if (json_is_boolean(j))
+		return aprintf("%s", json_is_true(j) ? "yes" : "no");
+	return aprintf("-");
 }
 
 /* The elements of array J joined by SEP; "-" if empty or not an array. */
@@ -277,9 +294,7 @@ joined(json_t *j, const char *sep)
 		return scalar(NULL);
 	json_array_foreach(j, i, v) {
 		item = scalar(v);
-		if ((out = realloc(out, len + strlen(sep) + strlen(item) + 1)) ==
-		    NULL)
-			die(1, "out of memory");
+		out = xrealloc(out, len + strlen(sep) + strlen(item) + 1, 1);
 		len += (size_t)sprintf(out + len, "%s%s", i == 0 ? "" : sep,
 		    item);
 		free(item);
@@ -290,31 +305,24 @@ joined(json_t *j, const char *sep)
 static char *
 seconds(json_t *j, int decimals)
 {
-	char	*s;
-
 	if (!json_is_number(j))
 		return scalar(NULL);
-	if (asprintf(&s, "%.*fs", decimals, json_number_value(j)) == -1)
-		die(1, "out of memory");
-	return s;
+	return aprintf("%.*fs", decimals, json_number_value(j));
 }
 
+/* {"code":N} as "code N", {"signal":"TERM"} as "signal TERM". */
 static char *
 last_exit(json_t *j)
 {
-	json_t	*v;
-	char	*s, *val;
+	const char	*key;
+	json_t		*v;
+	char		*s, *val;
 
-	if ((v = json_object_get(j, "code")) != NULL) {
-		val = scalar(v);
-		if (asprintf(&s, "code %s", val) == -1)
-			die(1, "out of memory");
-	} else if ((v = json_object_get(j, "signal")) != NULL) {
-		val = scalar(v);
-		if (asprintf(&s, "signal %s", val) == -1)
-			die(1, "out of memory");
-	} else
+	if ((v = json_object_get(j, key = "code")) == NULL &&
+	    (v = json_object_get(j, key = "signal")) == NULL)
 		return scalar(NULL);
+	val = scalar(v);
+	s = aprintf("%s %s", key, val);
 	free(val);
 	return s;
 }
@@ -328,18 +336,13 @@ print_list(json_t *services)
 	};
 	enum { NCOL = sizeof head / sizeof head[0] };
 	json_t	*svc;
-	char	***cell;
+	char	*(*cell)[NCOL];
 	size_t	 width[NCOL], n, i, col, rows;
 
 	rows = json_array_size(services);
-	if ((cell = calloc(rows + 1, sizeof *cell)) == NULL)
-		die(1, "out of memory");
-	for (n = 0; n <= rows; n++)
-		if ((cell[n] = calloc(NCOL, sizeof **cell)) == NULL)
-			die(1, "out of memory");
+	cell = xrealloc(NULL, rows + 1, sizeof *cell);
 	for (col = 0; col < NCOL; col++)
-		if ((cell[0][col] = strdup(head[col])) == NULL)
-			die(1, "out of memory");
+		cell[0][col] = aprintf("%s", head[col]);
 	json_array_foreach(services, i, svc) {
 		cell[i + 1][0] = scalar(json_object_get(svc, "name"));
 		cell[i + 1][1] = scalar(json_object_get(svc, "state"));
@@ -363,7 +366,6 @@ print_list(json_t *services)
 			free(cell[n][col]);
 		}
 		putchar('\n');
-		free(cell[n]);
 	}
 	free(cell);
 }
@@ -439,7 +441,6 @@ main(int argc, char **argv)
 	const struct command *cmd = NULL;
 	const char	*name;
 	json_t		*reply, *ok, *err;
-	json_error_t	 jerr;
 	char		*req, *line;
 	size_t		 n, len;
 	int		 ch, raw = 0, fd, code;
@@ -482,9 +483,8 @@ main(int argc, char **argv)
 	if (*socket_path == '\0')
 		usage_error("empty socket path");
 
-	if (asprintf(&req, "%s%s%s\n", cmd->name, name != NULL ? " " : "",
-	    name != NULL ? name : "") == -1)
-		die(2, "out of memory");
+	req = aprintf("%s%s%s\n", cmd->name, name != NULL ? " " : "",
+	    name != NULL ? name : "");
 	deadline = now_ms() + CTL_TIMEOUT_MS;
 	fd = ctl_connect();
 	ctl_send(fd, req, strlen(req));
@@ -492,7 +492,7 @@ main(int argc, char **argv)
 	close(fd);
 	free(req);
 
-	reply = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	reply = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	if (reply == NULL || !json_is_object(reply) ||
 	    !json_is_boolean(ok = json_object_get(reply, "ok")))
 		die(2, "invalid reply from %s", socket_path);

@@ -54,6 +54,8 @@ static struct {
 	int		 closing_line;
 } ld;
 
+static int	has_control_chars(const char *);
+
 static void
 msg_append(char **buf, const char *line)
 {
@@ -67,6 +69,35 @@ msg_append(char **buf, const char *line)
 	}
 }
 
+/*
+ * Messages quote values from the file: write control characters as \xNN
+ * so that each message stays one line and no escape reaches a terminal.
+ */
+static char *
+escape_controls(char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	*out, *o;
+	const char *p;
+
+	if (!has_control_chars(msg))
+		return msg;
+	o = out = xmalloc(strlen(msg) * 4 + 1);
+	for (p = msg; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+		} else
+			*o++ = (char)c;
+	}
+	*o = '\0';
+	free(msg);
+	return out;
+}
+
 /* Record "FILE:LINE: message" (or "FILE: message" when line is 0). */
 static void __attribute__((format(printf, 3, 0)))
 conf_vmsg(int warning, int line, const char *fmt, va_list ap)
@@ -75,6 +106,7 @@ conf_vmsg(int warning, int line, const char *fmt, va_list ap)
 
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("vasprintf");
+	msg = escape_controls(msg);
 	if (line > 0)
 		xasprintf(&full, "%s:%d: %s%s", ld.path, line,
 		    warning ? "warning: " : "", msg);
@@ -449,6 +481,24 @@ in_word(const char *buf, size_t i)
 }
 
 /*
+ * If buf[i] starts a ${NAME} or ${NAME:-word} that libconfuse replaces
+ * (outside strings and in double-quoted ones), the index of its '}',
+ * else i: quotes and braces inside it are not syntax.
+ */
+static size_t
+var_end(const char *buf, size_t i, size_t len)
+{
+	size_t	j;
+
+	if (buf[i] != '$' || i + 1 >= len || buf[i + 1] != '{')
+		return i;
+	for (j = i + 2; j < len; j++)
+		if (buf[j] == '}')
+			return j;
+	return i;
+}
+
+/*
  * Whether the escape at buf[i] in a double-quoted string is one that
  * libconfuse turns into a NUL byte (\0, \00, \000, \x0, \x00), which
  * would silently cut the value short.
@@ -498,7 +548,11 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 			conf_error(line, "NUL byte in file");
 			return -1;
 		}
-		if (c == '\n')
+		if (c == '$' && var_end(buf, i, len) != i) {
+			for (; i < len && buf[i] != '}'; i++)
+				if (buf[i] == '\n')
+					line++;
+		} else if (c == '\n')
 			line++;
 		else if (c == '#' || (c == '/' && i + 1 < len &&
 		    buf[i + 1] == '/' && !in_word(buf, i))) {
@@ -517,6 +571,12 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 					conf_error(line, "NUL character (escape "
 					    "\\0 or \\x0) in a string");
 					return -1;
+				}
+				if (c == '"' && var_end(buf, i, len) != i) {
+					for (; buf[i] != '}'; i++)
+						if (buf[i] == '\n')
+							line++;
+					continue;
 				}
 				if (buf[i] == '\\' && i + 1 < len)
 					i++;

@@ -32,14 +32,14 @@
 
 #define CONTROL_BACKLOG		1024
 #define CONTROL_MAX_CLIENTS	1024
-#define CONTROL_LINE_MAX	4096		/* bytes of a request, LF excluded */
-#define CONTROL_OUT_HIGH	(1024 * 1024)	/* stop answering above this */
+#define CONTROL_LINE_MAX	4096	/* bytes of a request, LF excluded */
+#define CONTROL_OUT_HIGH	(1024 * 1024)	/* stop answering above */
 #define CONTROL_OUT_MAX		(4 * 1024 * 1024) /* drop the client above */
-#define CONTROL_TIMEOUT		10		/* secs: idle, unfinished line, stalled write */
-#define CONTROL_BACKOFF_MIN	100		/* ms, after EMFILE and the like */
+#define CONTROL_TIMEOUT		10	/* s: idle, unfinished line, no write */
+#define CONTROL_BACKOFF_MIN	100	/* ms, after EMFILE and the like */
 #define CONTROL_BACKOFF_MAX	2000
-#define CONTROL_ACCEPT_BURST	64		/* accepts per wakeup: stay fair */
-#define CONTROL_LOG_ARG		128		/* bytes of an escaped argument */
+#define CONTROL_ACCEPT_BURST	64	/* accepts per wakeup: stay fair */
+#define CONTROL_LOG_ARG		128	/* bytes of an escaped argument */
 
 struct client {
 	struct bufferevent *bev;
@@ -47,7 +47,7 @@ struct client {
 	uid_t		 uid;		/* SO_PEERCRED at accept; -1 unknown */
 	pid_t		 pid;
 	int		 flags;
-#define CLIENT_PAUSED	0x1	/* output above CONTROL_OUT_HIGH: requests wait */
+#define CLIENT_PAUSED	0x1	/* too much unread output: not reading */
 #define CLIENT_EOF	0x2	/* the peer will send nothing more */
 #define CLIENT_CLOSING	0x4	/* free once the output is flushed */
 #define CLIENT_LAST	0x8	/* control_close ran during its request */
@@ -96,8 +96,8 @@ static dev_t		 ctl_dev;	/* the socket file we bound */
 static ino_t		 ctl_ino;
 static struct event	*ctl_ev;	/* accept */
 static struct event	*ctl_backoff;	/* re-arms ctl_ev */
-static int		 ctl_backoff_ms;	/* next pause; 0 after an accept */
-static int		 ctl_starved;	/* accept failing, logged, not drained */
+static int		 ctl_backoff_ms;	/* next pause; 0 after accept */
+static int		 ctl_starved;	/* accept failing; logged once */
 static int		 ctl_full;	/* at CONTROL_MAX_CLIENTS, logged */
 static control_reload_fn *ctl_reload;
 static struct clients	 ctl_clients = TAILQ_HEAD_INITIALIZER(ctl_clients);
@@ -297,15 +297,14 @@ verb_service(const struct verb *v, const char *arg)
 static json_t *
 verb_reload(const struct verb *v, const char *arg)
 {
-	control_reload_fn *reload = ctl_reload;	/* the callback may reopen us */
 	char	*cause = NULL;
 	json_t	*o;
 
 	(void)v;
 	(void)arg;
-	if (reload == NULL)
+	if (ctl_reload == NULL)
 		return control_error("reload is not supported");
-	if (reload(&cause) == -1) {
+	if (ctl_reload(&cause) == -1) {
 		o = control_error("%s", cause != NULL ? cause : "failed");
 		free(cause);
 		return o;

@@ -1056,8 +1056,9 @@ service_find(const char *name)
 {
 	size_t	i;
 
+	/* Entries are NULL while a reload moves services to the new list. */
 	for (i = 0; i < nservices; i++)
-		if (strcmp(services[i]->name, name) == 0)
+		if (services[i] != NULL && strcmp(services[i]->name, name) == 0)
 			return services[i];
 	return NULL;
 }

@@ -60,13 +60,7 @@ service cold {
 }
 EOF
 
-# FIELD of service NAME, from the JSON status.
-field() {
-	ctl -j status "$1" | python3 -c \
-	    'import json,sys; v=json.load(sys.stdin)["services"][0][sys.argv[1]]; print(v)' "$2"
-}
-
-is "$(field fds4 state)" listening "a service is listening before any client"
+is "$(svc_field fds4 state)" listening "a service is listening before any client"
 nok "no process before the first client" test -e "$T/fds4.pid"
 
 for a in "fds4 tcp://127.0.0.1:$P1" "fds6 tcp://[::1]:$P2" \
@@ -79,19 +73,19 @@ for a in "fds4 tcp://127.0.0.1:$P1" "fds6 tcp://[::1]:$P2" \
 	like "$("$HELPERS/tclient" "$2" 2>&1)" '^OK [0-9]+$' \
 	    "$1 activated and answered over $2"
 done
-wait_for "fds4 running" 5 test "$(field fds4 state)" = running
-is "$(field fds4 state)" running "the service is running after its first client"
+wait_state fds4 running 5
+is "$(svc_field fds4 state)" running "the service is running after its first client"
 pid=$(cat "$T/fds4.pid")
 is "$("$HELPERS/tclient" "tcp://127.0.0.1:$P1")" "OK $pid" \
     "the next client reaches the same daemon"
-is "$(field fds4 main_pid)" "$pid" "status names the daemon's pid"
+is "$(svc_field fds4 main_pid)" "$pid" "status names the daemon's pid"
 is "$(stat -c %a "$T/fds.sock")" 600 "socket-mode applies to the unix socket"
 
 # 200 clients at once on a cold service whose daemon takes 0.5 s to serve.
 is "$("$HELPERS/burst" -n 200 "tcp://127.0.0.1:$P6")" \
     "ok=200 refused=0 reset=0 timeout=0 other=0" \
     "200 concurrent clients of a cold service are all answered"
-is "$(field cold activations)" 1 "... by a single activation"
+is "$(svc_field cold activations)" 1 "... by a single activation"
 
 # kill -9 the daemon: clients sent in the gap wait and are served.
 wait_file "$T/cold.pid" 5
@@ -105,9 +99,9 @@ wait_file "$T/cold.pid" 5
 new=$(cat "$T/cold.pid")
 ok "by a new daemon ($old -> $new)" test "$new" != "$old"
 nok "the killed daemon answered none of them" grep -q "OK $old\$" "$T/replies"
-is "$(field cold activations) $(field cold main_pid)" "2 $new" \
+is "$(svc_field cold activations) $(svc_field cold main_pid)" "2 $new" \
     "status counts two activations and names the new main pid"
-is "$(field cold last_exit)" "{'signal': 'KILL'}" "last_exit says KILL"
+is "$(svc_field cold last_exit)" "{'signal': 'KILL'}" "last_exit says KILL"
 
 activator_stop
 is "$AEXIT" 0 "activator exits 0 on SIGTERM"

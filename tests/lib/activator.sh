@@ -264,3 +264,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# FIELD of service NAME from `activatorctl -j status NAME` (python3 repr:
+# None, True, [1, 2], {'code': 0}).
+svc_field() {
+	ctl -j status "$1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["services"][0][sys.argv[1]])' "$2" 2>/dev/null
+}
+
+# Wait until service NAME is in STATE (bounded by SECS, default 10).
+wait_state() {
+	wait_for "$1 $2" "${3:-10}" _a_state_is "$1" "$2"
+}
+_a_state_is() {
+	[ "$(svc_field "$1" state)" = "$2" ]
+}
