@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,7 @@ main_reload(char **cause)
 		log_setlevel(new_conf->log_level);
 	conf = new_conf;	/* owned by service.c now */
 	log_notice("reloaded: %zu services", conf->nservices);
+	malloc_trim(0);		/* parsing's garbage, not our steady state */
 	return 0;
 }
 
@@ -270,6 +272,8 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	main_raise_nofile();
+	if (spawn_init() == -1)
+		fatal("open /dev/null");
 
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
@@ -297,6 +301,8 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
 	    status_socket(conf));
 	log_notice("inspect with: activatorctl -s %s list", status_socket(conf));
+	/* Give back what parsing used: an idle activator stays small. */
+	malloc_trim(0);
 
 	event_base_dispatch(base);
 

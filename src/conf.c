@@ -50,6 +50,8 @@ static struct {
 	char		*warnings;
 	struct optline	*lines;
 	size_t		 nlines;
+	size_t		 range_lo;	/* records of the service last */
+	size_t		 range_hi;	/*   looked up by line_of() */
 	char		*closing_svc;	/* service section just closed */
 	int		 closing_line;
 } ld;
@@ -165,6 +167,38 @@ line_record(cfg_t *cfg, cfg_opt_t *opt)
 	l->line = cfg->line;
 }
 
+/*
+ * The records of one service are contiguous (a section is parsed in one
+ * go) and services are checked in file order, so finding a service's run
+ * of records from where the previous one ended keeps a load linear in
+ * the number of services.
+ */
+static void
+line_range(const char *svc, size_t *lo, size_t *hi)
+{
+	size_t	 i = 0, start, n = ld.nlines, next = *hi;
+
+	if (next > n)
+		next = 0;
+	for (start = 0; start < n; start++) {
+		i = (next + start) % n;
+		if (ld.lines[i].svc != NULL && strcmp(ld.lines[i].svc, svc) == 0)
+			break;
+	}
+	if (start == n) {
+		*lo = *hi = 0;
+		return;
+	}
+	*lo = i;
+	while (i > 0 && ld.lines[i - 1].svc != NULL &&
+	    strcmp(ld.lines[i - 1].svc, svc) == 0)
+		*lo = --i;
+	for (i = *lo; i < n && ld.lines[i].svc != NULL &&
+	    strcmp(ld.lines[i].svc, svc) == 0; i++)
+		;
+	*hi = i;
+}
+
 /* Line where SVC (NULL: global) set OPT's element IDX; 0 if never set. */
 static int
 line_of(const char *svc, const char *opt, unsigned idx)
@@ -172,14 +206,21 @@ line_of(const char *svc, const char *opt, unsigned idx)
 	size_t	i;
 	int	line = 0;
 
-	for (i = 0; i < ld.nlines; i++) {
-		struct optline *l = &ld.lines[i];
-		if (strcmp(l->opt, opt) != 0 || l->idx != idx ||
-		    (svc == NULL) != (l->svc == NULL) ||
-		    (svc != NULL && strcmp(svc, l->svc) != 0))
-			continue;
-		line = l->line;
+	if (svc == NULL) {
+		for (i = 0; i < ld.nlines; i++)
+			if (ld.lines[i].svc == NULL &&
+			    strcmp(ld.lines[i].opt, opt) == 0 &&
+			    ld.lines[i].idx == idx)
+				line = ld.lines[i].line;
+		return line;
 	}
+	if (ld.range_lo >= ld.range_hi || ld.range_hi > ld.nlines ||
+	    ld.lines[ld.range_lo].svc == NULL ||
+	    strcmp(ld.lines[ld.range_lo].svc, svc) != 0)
+		line_range(svc, &ld.range_lo, &ld.range_hi);
+	for (i = ld.range_lo; i < ld.range_hi; i++)
+		if (strcmp(ld.lines[i].opt, opt) == 0 && ld.lines[i].idx == idx)
+			line = ld.lines[i].line;
 	return line;
 }
 

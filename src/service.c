@@ -655,8 +655,7 @@ service_accept_pause(struct service *s)
 
 	if (s->backoff_ms == 0) {
 		s->backoff_ms = BACKOFF_MIN_MS;
-		log_warn("%s: accept", s->name);
-		log_warnx("%s: pausing accept while resources are short",
+		log_warn("%s: pausing accept while resources are short",
 		    s->name);
 	} else if (s->backoff_ms < BACKOFF_MAX_MS)
 		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -713,8 +712,16 @@ service_spawn_instance(struct service *s, int cfd,
 	pid = spawn_child(&req, &cause);
 	close(cfd);
 	if (pid == -1) {
-		log_error("%s: cannot start an instance: %s", s->name, cause);
-		service_set_error(s, cause);
+		/* Out of processes or descriptors: pause, as for accept. */
+		if (errno == EAGAIN || errno == EMFILE || errno == ENFILE ||
+		    errno == ENOMEM) {
+			service_set_error(s, cause);
+			service_accept_pause(s);
+		} else {
+			log_error("%s: cannot start an instance: %s", s->name,
+			    cause);
+			service_set_error(s, cause);
+		}
 		free(cause);
 		return;
 	}

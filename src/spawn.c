@@ -57,13 +57,58 @@ struct spawn_ctx {
 	gid_t		 gid;
 	struct rlimit	 nofile;
 	int		 restore_nofile;
+	int		 nofile_first;	/* raise before moving descriptors */
 	/* Written by the child on failure, read by the parent. */
 	const char *volatile fail_step;
 	volatile int	 fail_errno;
 };
 
+static int	 devnull = -1;
+/* Signals whose disposition is not the default, to reset in the child. */
+static int	 reset[64];
+static int	 nreset = -1;
 static struct rlimit spawn_nofile;
 static int	 spawn_nofile_set;
+
+/* Open what every spawn needs, so a spawn needs no descriptor of its own. */
+int
+spawn_init(void)
+{
+	if (devnull == -1)
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return devnull == -1 ? -1 : 0;
+}
+
+/*
+ * Which signals have a handler or are ignored: only those need a reset
+ * in the child (exec resets handlers, but a signal may arrive before it).
+ * Dispositions are set once at start-up, so this is looked up once.
+ */
+static void
+spawn_find_handled(void)
+{
+	struct sigaction sa;
+	int	 sig;
+
+	if (nreset != -1)
+		return;
+	nreset = 0;
+	for (sig = 1; sig < 65 && nreset < 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* libc hides its own signals (32, 33): reset them anyway. */
+		if (sigaction(sig, NULL, &sa) == -1 || sa.sa_handler != SIG_DFL)
+			reset[nreset++] = sig;
+	}
+}
+
+/* After a fork that closed every inherited descriptor: open afresh. */
+void
+spawn_forget(void)
+{
+	devnull = -1;
+	nreset = -1;
+}
 
 /* Children get activator's original descriptor limit, not the raised one. */
 void
@@ -74,10 +119,10 @@ spawn_set_nofile(const struct rlimit *rl)
 }
 
 static void __attribute__((noreturn))
-child_fail(struct spawn_ctx *c, const char *step, long ret)
+child_fail(struct spawn_ctx *c, const char *step)
 {
 	c->fail_step = step;
-	c->fail_errno = ret < 0 ? (int)-ret : errno;
+	c->fail_errno = errno;
 	syscall(SYS_exit_group, 127);
 	for (;;)
 		;
@@ -102,8 +147,9 @@ child_format_pid(char *buf, long pid)
 /*
  * In the vforked child. The order matters: signal state first (a signal
  * must not run one of activator's handlers here), then a new session,
- * descriptors, limits, credentials last but before exec, dropped in the
- * order groups, gid, uid, and verified.
+ * the descriptor limit (so the sockets can be put in place even when
+ * activator is at its own limit), descriptors, credentials last but
+ * before exec, dropped in the order groups, gid, uid, and verified.
  */
 static void __attribute__((noreturn))
 spawn_exec(struct spawn_ctx *c)
@@ -113,63 +159,70 @@ spawn_exec(struct spawn_ctx *c)
 	uid_t	 r, e, s;
 	gid_t	 rg, eg, sg;
 	int	 copy[SPAWN_MAXFDS];
-	int	 sig, i;
+	int	 i;
 	long	 ret;
 
 	memset(&ksa, 0, sizeof ksa);
 	ksa.handler = SIG_DFL;
-	for (sig = 1; sig < 65; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &ksa, NULL, 8);
+	for (i = 0; i < nreset; i++)
+		syscall(SYS_rt_sigaction, reset[i], &ksa, NULL, 8);
 	if (syscall(SYS_setsid) == -1)
-		child_fail(c, "setsid", -1);
+		child_fail(c, "setsid");
+
+	/*
+	 * Moving the sockets needs free descriptor numbers: under the higher
+	 * of activator's limit and the child's, so set a higher child limit
+	 * first and a lower one only once the table is trimmed.
+	 */
+	if (c->restore_nofile && c->nofile_first &&
+	    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &c->nofile, NULL) == -1)
+		child_fail(c, "setrlimit RLIMIT_NOFILE");
 
 	/* Copy sources above every target, then put each in place. */
 	for (i = 0; i < c->ntargets; i++) {
 		ret = syscall(SYS_fcntl, c->src[i], F_DUPFD, c->ntargets);
 		if (ret == -1)
-			child_fail(c, "dup", -1);
+			child_fail(c, "dup");
 		copy[i] = (int)ret;
 	}
 	for (i = 0; i < c->ntargets; i++)
 		if (syscall(SYS_dup3, copy[i], i, 0) == -1)
-			child_fail(c, "dup3", -1);
+			child_fail(c, "dup3");
 	if (syscall(SYS_close_range, c->ntargets, ~0U, 0) == -1) {
 		for (i = c->ntargets; i < 1024; i++)
 			syscall(SYS_close, i);
 	}
-
-	if (c->restore_nofile &&
+	if (c->restore_nofile && !c->nofile_first &&
 	    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &c->nofile, NULL) == -1)
-		child_fail(c, "setrlimit RLIMIT_NOFILE", -1);
+		child_fail(c, "setrlimit RLIMIT_NOFILE");
+
 	if (c->drop) {
 		if (syscall(SYS_setgroups, c->ngroups, c->groups) == -1)
-			child_fail(c, "setgroups", -1);
+			child_fail(c, "setgroups");
 		if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) == -1)
-			child_fail(c, "setgid", -1);
+			child_fail(c, "setgid");
 		if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) == -1)
-			child_fail(c, "setuid", -1);
+			child_fail(c, "setuid");
 		if (syscall(SYS_getresuid, &r, &e, &s) == -1 || r != c->uid ||
 		    e != c->uid || s != c->uid ||
 		    syscall(SYS_getresgid, &rg, &eg, &sg) == -1 ||
 		    rg != c->gid || eg != c->gid || sg != c->gid) {
 			errno = EPERM;
-			child_fail(c, "verify credentials", -1);
+			child_fail(c, "verify credentials");
 		}
 		if (c->uid != 0 && syscall(SYS_setuid, 0) != -1) {
 			errno = EPERM;
-			child_fail(c, "verify credentials (setuid 0 worked)",
-			    -1);
+			child_fail(c, "verify credentials (setuid 0 worked)");
 		}
 	}
 	syscall(SYS_umask, 022);
 	if (syscall(SYS_chdir, c->conf->chdir) == -1)
-		child_fail(c, "chdir", -1);
+		child_fail(c, "chdir");
 	if (c->pidbuf != NULL)
 		child_format_pid(c->pidbuf, syscall(SYS_getpid));
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
 	syscall(SYS_execve, c->conf->argv[0], c->conf->argv, c->envp);
-	child_fail(c, "exec", -1);
+	child_fail(c, "exec");
 }
 
 static void
@@ -246,19 +299,24 @@ spawn_child(const struct spawn_req *req, char **cause)
 {
 	const struct service_conf *sc = req->conf;
 	struct spawn_ctx c;
+	struct rlimit cur;
 	sigset_t all, old;
 	pid_t	 pid;
-	int	 devnull = -1, out, i;
+	int	 out, i, saved;
 	char	**e;
 
 	memset(&c, 0, sizeof c);
 	c.conf = sc;
 	if (req->nfds + 3 > SPAWN_MAXFDS) {
 		xasprintf(cause, "too many sockets (%zu)", req->nfds);
+		errno = EINVAL;
 		return -1;
 	}
-	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "open /dev/null: %s", strerror(errno));
+	/* Kept open: one descriptor less to find per connection. */
+	if (spawn_init() == -1) {
+		saved = errno;
+		xasprintf(cause, "open /dev/null: %s", strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	out = req->out_fd != -1 ? req->out_fd : devnull;
@@ -295,6 +353,19 @@ spawn_child(const struct spawn_req *req, char **cause)
 	}
 	c.nofile = spawn_nofile;
 	c.restore_nofile = spawn_nofile_set;
+	/* Our hard limit may have been lowered since (prlimit): fit under it. */
+	if (c.restore_nofile && getrlimit(RLIMIT_NOFILE, &cur) == 0) {
+		if (cur.rlim_max != RLIM_INFINITY) {
+			if (c.nofile.rlim_max == RLIM_INFINITY ||
+			    c.nofile.rlim_max > cur.rlim_max)
+				c.nofile.rlim_max = cur.rlim_max;
+			if (c.nofile.rlim_cur == RLIM_INFINITY ||
+			    c.nofile.rlim_cur > c.nofile.rlim_max)
+				c.nofile.rlim_cur = c.nofile.rlim_max;
+		}
+		c.nofile_first = c.nofile.rlim_cur > cur.rlim_cur;
+	}
+	spawn_find_handled();
 	c.envp = spawn_env(req, &c);
 
 	/* Blocked until the child has reset every disposition. */
@@ -308,9 +379,10 @@ spawn_child(const struct spawn_req *req, char **cause)
 	for (e = c.envp; *e != NULL; e++)
 		free(*e);
 	free(c.envp);
-	close(devnull);
 	if (pid == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
+		saved = errno;
+		xasprintf(cause, "fork: %s", strerror(saved));
+		errno = saved;
 		return -1;
 	}
 	if (c.fail_step != NULL) {
@@ -318,6 +390,7 @@ spawn_child(const struct spawn_req *req, char **cause)
 		    strerror(c.fail_errno));
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
+		errno = c.fail_errno;
 		return -1;
 	}
 	return pid;

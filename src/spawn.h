@@ -26,7 +26,10 @@ struct spawn_req {
 	int		 remote_port;
 };
 
+int	spawn_init(void);
+void	spawn_forget(void);
 void	spawn_set_nofile(const struct rlimit *);
+/* The child's pid, or -1 with errno and *cause saying what failed. */
 pid_t	spawn_child(const struct spawn_req *, char **cause);
 
 #endif /* ACTIVATOR_SPAWN_H */

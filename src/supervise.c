@@ -66,6 +66,8 @@ struct sup {
 	size_t		 nknown;
 	pid_t		*termed;	/* sent SIGTERM already */
 	size_t		 ntermed;
+	pid_t		 gone_pid;	/* youngest orphan that ended */
+	int		 gone_status;	/* ... before readiness, and how */
 	int		 notify_fd;
 	char		 notify_name[64];
 	char		 last_pidfile[64];
@@ -193,6 +195,7 @@ sup_stop(struct sup *s)
 static void
 sup_fail(struct sup *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static void	sup_main_gone(struct sup *, int);
 
 static void
 sup_fail(struct sup *s, const char *fmt, ...)
@@ -228,6 +231,20 @@ sup_check_forked(struct sup *s, pid_t cand)
 }
 
 /*
+ * An orphan ended before the service was ready. If the fork chain ends
+ * with nobody left (a daemon that served its client and exited before
+ * we looked), the youngest of these was the daemon.
+ */
+static void
+sup_orphan_gone(struct sup *s, pid_t pid, int status)
+{
+	if (!s->ready && pid > s->gone_pid) {
+		s->gone_pid = pid;
+		s->gone_status = status;
+	}
+}
+
+/*
  * Our children, once no zombie is among them. A scan of /proc is not
  * atomic: an intermediate that exits while we read may show up alive
  * with its child still its own, and then as a zombie. Reaping the
@@ -240,7 +257,7 @@ sup_adopted(struct sup *s, size_t *n)
 	struct procinfo pi;
 	pid_t	*kids;
 	size_t	 i;
-	int	 tries, reaped;
+	int	 tries, reaped, status;
 
 	for (tries = 0;; tries++) {
 		kids = proc_children(s->self, n);
@@ -248,8 +265,10 @@ sup_adopted(struct sup *s, size_t *n)
 		for (i = 0; i < *n && tries < 100; i++)
 			if (proc_get(kids[i], &pi) == 0 && pi.state == 'Z' &&
 			    kids[i] != s->main &&
-			    waitpid(kids[i], NULL, WNOHANG) == kids[i])
+			    waitpid(kids[i], &status, WNOHANG) == kids[i]) {
+				sup_orphan_gone(s, kids[i], status);
 				reaped++;
+			}
 		if (reaped == 0)
 			return kids;
 		free(kids);
@@ -288,6 +307,13 @@ sup_follow_chain(struct sup *s)
 		s->known[s->nknown++] = kids[i];
 	}
 	free(kids);
+	if (!found && !s->ready && s->gone_pid != 0) {
+		/* It did daemonize, and its daemon is already gone. */
+		sup_set_main(s, s->gone_pid, 1);
+		sup_ready(s);
+		sup_main_gone(s, s->gone_status);
+		return 1;
+	}
 	if (!found)
 		return 0;
 	sup_set_main(s, best.pid, 1);
@@ -345,8 +371,10 @@ sup_main_gone(struct sup *s, int status)
 static void
 sup_reaped(struct sup *s, pid_t pid, int status)
 {
-	if (pid != s->main)
+	if (pid != s->main) {
+		sup_orphan_gone(s, pid, status);
 		return;
+	}
 	if (!s->stopping && s->conf->type != TYPE_SIMPLE &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    sup_follow_chain(s))
@@ -588,7 +616,7 @@ sup_main(const struct sup_params *p, int fd)
 	struct pollfd pfd[4];
 	sigset_t chld;
 	char	*cause = NULL, name[16];
-	int	 keep[70], sfd, sig, nkeep = 0, timeout, i;
+	int	 keep[70], sfd, sig, nkeep = 0, timeout, i, out;
 	size_t	 k;
 	pid_t	 pid;
 
@@ -622,9 +650,15 @@ sup_main(const struct sup_params *p, int fd)
 			s.inodes[s.ninodes++] = st.st_ino;
 	}
 	sup_close_inherited(keep, (size_t)nkeep);
-	if (p->out_fd != -1) {
-		dup2(p->out_fd, 2);
-		dup2(p->out_fd, 1);
+	spawn_forget();
+	/* Our own messages go to the service's log, as its output does. */
+	out = p->out_fd;
+	if (out != -1) {
+		dup2(out, 2);
+		dup2(out, 1);
+		if (out > 2)
+			close(out);
+		out = 2;
 	}
 	snprintf(name, sizeof name, "sup:%s", p->conf->name);
 	prctl(PR_SET_NAME, name);
@@ -652,7 +686,7 @@ sup_main(const struct sup_params *p, int fd)
 	req.mode = p->mode;
 	req.fds = p->fds;
 	req.nfds = p->nfds;
-	req.out_fd = p->out_fd;
+	req.out_fd = out;
 	req.notify_socket = s.notify_fd != -1 ? s.notify_name : NULL;
 	pid = spawn_child(&req, &cause);
 	if (pid == -1) {

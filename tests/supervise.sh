@@ -45,6 +45,7 @@ svc noforkexit "type = daemon" --exit-after 0 --serve-once
 svc badparent "type = daemon" --fork 2 --parent-exit 3
 svc nonotify "type = notify"
 svc shortlived "" --fork 2 --exit-after 300
+svc quick    "" --fork 2 --serve-once
 svc always   "restart = always
     start-limit-burst = 100" --fork 2 --exit-after 300
 svc crash    "start-limit-burst = 3
@@ -127,6 +128,15 @@ is "$(svc_field shortlived state) $(svc_field shortlived last_exit)" \
     "listening {'code': 0}" "a daemon that exits 0: listening again, last_exit code 0"
 hit shortlived >/dev/null
 is "$(svc_field shortlived activations)" 2 "... and the next client activates it again"
+
+# A daemon that serves one client and is gone before it could be seen:
+# it did daemonize, so this is a start that ended, not a failure.
+for i in 1 2 3 4 5; do
+	like "$(hit quick)" '^OK [0-9]+$' "quick: served ($i)"
+	wait_state quick listening 5
+done
+nok "quick: no start counted as failed" grep -q 'quick: start failed' "$LOG"
+is "$(svc_field quick last_exit)" "{'code': 0}" "quick: last_exit code 0"
 
 # restart = always: started again at once without any client.
 hit always >/dev/null

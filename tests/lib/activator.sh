@@ -280,3 +280,11 @@ wait_state() {
 _a_state_is() {
 	[ "$(svc_field "$1" state)" = "$2" ]
 }
+
+# Wait until FIELD of service NAME equals VALUE (bounded by SECS, default 10).
+wait_field() {
+	wait_for "$1 $2 = $3" "${4:-10}" _a_field_is "$1" "$2" "$3"
+}
+_a_field_is() {
+	[ "$(svc_field "$1" "$2")" = "$3" ]
+}
