@@ -242,8 +242,10 @@ main(int argc, char **argv)
 	if (check_only) {
 		if (warnings != NULL)
 			fprintf(stderr, "%s\n", warnings);
+		free(warnings);
 		if (conf == NULL) {
 			fprintf(stderr, "%s\n", errors);
+			free(errors);
 			return 1;
 		}
 		printf("%s: configuration valid, %zu service%s\n", conf_path,
@@ -255,8 +257,10 @@ main(int argc, char **argv)
 	free(warnings);
 	if (conf == NULL) {
 		log_lines(log_error, errors);
+		free(errors);
 		return 1;
 	}
+	free(errors);
 	if (level_override == -1)
 		log_setlevel(conf->log_level);
 

@@ -426,6 +426,7 @@ service_launch(struct service *s, const char *why)
 		log_warnx("%s: cannot watch supervisor", s->name);
 	s->activations++;
 	s->start_failed = 0;
+	s->restart_pending = 0;
 	s->exit_pending = EXIT_POLICY;
 	s->main_pid = s->launched_pid = 0;
 	s->ready_time = -1;
@@ -1123,7 +1124,8 @@ service_info(struct service *s, struct service_info *info)
 		info->pids = xreallocarray(info->pids, info->npids + nd + 1,
 		    sizeof *info->pids);
 		info->pids[info->npids++] = s->inst[i].pid;
-		memcpy(info->pids + info->npids, d, nd * sizeof *d);
+		if (nd > 0)
+			memcpy(info->pids + info->npids, d, nd * sizeof *d);
 		info->npids += nd;
 		free(d);
 	}
@@ -1224,9 +1226,13 @@ services_reload(struct config *nc, char **cause)
 			free(s->ls);
 			s->nls = sc->nlisten;
 			s->ls = xcalloc(s->nls, sizeof *s->ls);
+			/*
+			 * A running daemon is left alone: what changed applies
+			 * at its next start. Instances always start afresh.
+			 */
 			if (!conf_service_equal(s->conf, sc))
-				s->restart_pending = s->sup_pid != 0 ||
-				    s->ninst > 0;
+				s->restart_pending = s->sup_pid != 0 &&
+				    !sc->accept;
 			s->conf = sc;
 			for (k = 0; k < nservices; k++)
 				if (services[k] == s)

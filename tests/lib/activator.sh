@@ -192,7 +192,8 @@ activator_start() {
 	[ "${VALGRIND:-0}" = 1 ] &&
 	    pre=(valgrind --error-exitcode=99 --leak-check=full --quiet)
 	# A restarted activator must say it again: look past the old log.
-	skip=$(($( { wc -c <"$LOG"; } 2>/dev/null || echo 0) + 1))
+	: >>"$LOG"
+	skip=$(($(wc -c <"$LOG") + 1))
 	"${pre[@]}" "$ACTIVATOR" -n -l debug -f "$T/activator.conf" \
 	    -s "$CTL" "$@" </dev/null >>"$LOG" 2>&1 &
 	APID=$!
