@@ -58,6 +58,7 @@ struct sup {
 	int		 ready;
 	int		 stopping;
 	long long	 settle_at;	/* ms; 0: not settling */
+	int		 rechoose;	/* several orphans: choose at settle */
 	long long	 pidfile_at;	/* ms; 0: no pidfile to read */
 	long long	 kill_at;	/* ms: SIGKILL the tree then */
 	ino_t		 inodes[64];
@@ -298,8 +299,8 @@ sup_follow_chain(struct sup *s)
 		    pi.start < best.start)) {
 			best = pi;
 			best_holds = holds;
-			found = 1;
 		}
+		found++;
 	}
 	for (i = 0; i < n; i++) {
 		s->known = xreallocarray(s->known, s->nknown + 1,
@@ -322,10 +323,46 @@ sup_follow_chain(struct sup *s)
 	if (s->conf->type == TYPE_DAEMON) {
 		if (s->conf->pidfile != NULL)
 			s->pidfile_at = now_ms();
-		else
+		else if (found > 1) {
+			/*
+			 * Several orphans: one just forked may still hold the
+			 * sockets it is about to close. Choose again once the
+			 * tree has settled.
+			 */
+			s->rechoose = 1;
+			s->settle_at = now_ms() + SUP_SETTLE_MS;
+		} else
 			sup_check_forked(s, best.pid);
 	}
 	return 1;
+}
+
+/* After the settle time: the socket holder among the live orphans. */
+static void
+sup_rechoose(struct sup *s)
+{
+	struct procinfo pi, best = { 0 };
+	pid_t	*kids;
+	size_t	 n, i;
+	int	 found = 0, best_holds = 0;
+
+	s->rechoose = 0;
+	kids = proc_children(s->self, &n);
+	for (i = 0; i < n; i++) {
+		int holds;
+		if (proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
+			continue;
+		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
+		if (!found || (holds && !best_holds) || (holds == best_holds &&
+		    pi.start < best.start)) {
+			best = pi;
+			best_holds = holds;
+			found = 1;
+		}
+	}
+	free(kids);
+	if (found && best.pid != s->main)
+		sup_set_main(s, best.pid, 1);
 }
 
 static void
@@ -711,8 +748,11 @@ sup_main(const struct sup_params *p, int fd)
 		if (s.settle_at && s.settle_at <= now && !s.stopping) {
 			/* The candidate may have forked on meanwhile. */
 			sup_reap(&s);
-			if (s.settle_at && s.settle_at <= now && !s.stopping)
+			if (s.settle_at && s.settle_at <= now && !s.stopping) {
+				if (s.rechoose)
+					sup_rechoose(&s);
 				sup_ready(&s);
+			}
 		}
 		if (s.pidfile_at && s.pidfile_at <= now && !s.ready &&
 		    !s.stopping)

