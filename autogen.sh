@@ -5,7 +5,8 @@ set -e
 cd "$(dirname "$0")"
 
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libevent-dev \
-libconfuse-dev libjansson-dev mandoc busybox util-linux procps iproute2"
+libconfuse-dev libjansson-dev mandoc busybox util-linux procps iproute2 \
+python3 strace"
 
 missing=""
 for p in $PKGS; do

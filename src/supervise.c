@@ -46,6 +46,8 @@
 /* How long a session leader must live before fork-once counts as done. */
 #define SUP_SETTLE_MS	200
 #define SUP_TICK_MS	100
+/* Exit status after a failure already reported to the core. */
+#define SUP_EXIT_REPORTED	0
 
 struct sup {
 	const struct service_conf *conf;
@@ -702,17 +704,17 @@ sup_main(const struct sup_params *p, int fd)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: "
 		    "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-		_exit(1);
+		_exit(SUP_EXIT_REPORTED);
 	}
 	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
 		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: signalfd: %s",
 		    strerror(errno));
-		_exit(1);
+		_exit(SUP_EXIT_REPORTED);
 	}
 	if (p->conf->type == TYPE_NOTIFY && sup_notify_open(&s) == -1) {
 		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: notify socket: "
 		    "%s", strerror(errno));
-		_exit(1);
+		_exit(SUP_EXIT_REPORTED);
 	}
 	/* A pidfile left by a dead daemon would be read as ours. */
 	if (p->conf->pidfile != NULL && unlink(p->conf->pidfile) == 0)
@@ -728,7 +730,7 @@ sup_main(const struct sup_params *p, int fd)
 	pid = spawn_child(&req, &cause);
 	if (pid == -1) {
 		sup_report(&s, SUP_FAILED, 0, -1, "%s", cause);
-		_exit(1);
+		_exit(SUP_EXIT_REPORTED);
 	}
 	/* The service has its sockets now; we keep none of them. */
 	for (k = 0; k < p->nfds; k++)

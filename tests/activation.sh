@@ -103,6 +103,37 @@ is "$(svc_field cold activations) $(svc_field cold main_pid)" "2 $new" \
     "status counts two activations and names the new main pid"
 is "$(svc_field cold last_exit)" "{'signal': 'KILL'}" "last_exit says KILL"
 
+# A program that cannot be executed is reported as such (FLT-02).
+printf 'no shebang here\n' >"$T/noexec"
+chmod 0755 "$T/noexec"
+read -r PX PY <<<"$(free_port -n 2 | tr '\n' ' ')"
+cat >"$T/activator.conf" <<EOF
+service noexec {
+    listen  = { "tcp://127.0.0.1:$PX" }
+    command = "$T/noexec"
+    type    = simple
+}
+service planted {
+    listen  = { "tcp://127.0.0.1:$PY" }
+    command = "$F listen-fds --tag $T"
+    type    = simple
+}
+EOF
+ok "reload with a service whose program cannot run" ctl reload
+"$HELPERS/tclient" -t 2 "tcp://127.0.0.1:$PX" >/dev/null 2>&1
+wait_for "exec failure logged" 5 grep -q 'noexec: start failed: exec failed' "$LOG"
+like "$(grep 'noexec: start failed' "$LOG" | head -1)" 'exec failed: Exec format error' \
+    "an exec failure is reported as 'exec failed: <reason>', not as an exit status"
+like "$(svc_field noexec last_error)" 'exec failed' "... and shown in status"
+
+# A unix listen path that holds something else is never removed.
+echo precious >"$T/planted.sock"
+sed -i "s|tcp://127.0.0.1:$PY|unix:$T/planted.sock|" "$T/activator.conf"
+out=$(ctl reload 2>&1)
+like "$out" "planted.sock exists and is not a socket" \
+    "a regular file at a unix listen path is refused with a clear message"
+is "$(cat "$T/planted.sock")" precious "... and left untouched"
+
 activator_stop
 is "$AEXIT" 0 "activator exits 0 on SIGTERM"
 ok "no process of any service is left" no_leftovers
