@@ -297,6 +297,24 @@ service_note_start(struct service *s)
 	now_ts(&s->starts[s->nstarts++]);
 }
 
+/*
+ * Where the service's stdout and stderr go: a pipe made at its first
+ * start, so a thousand services that never ran hold no pipe at all.
+ */
+static int
+service_output_fd(struct service *s)
+{
+	char	*cause = NULL;
+
+	if (s->out == NULL && (s->out = output_new(base, s->name,
+	    &cause)) == NULL) {
+		log_warnx("%s: output goes to /dev/null: %s", s->name, cause);
+		free(cause);
+		return -1;
+	}
+	return output_fd(s->out);
+}
+
 /* ---- accept = no: launching under a supervisor ---- */
 
 static void
@@ -406,7 +424,7 @@ service_launch(struct service *s, const char *why)
 	    SPAWN_LISTEN_FDS;
 	p.fds = fds;
 	p.nfds = s->nls;
-	p.out_fd = output_fd(s->out);
+	p.out_fd = service_output_fd(s);
 	s->sup_pid = supervise_start(&p, &s->sup_fd, &cause);
 	if (s->sup_pid == -1) {
 		s->sup_pid = 0;
@@ -704,7 +722,7 @@ service_spawn_instance(struct service *s, int cfd,
 	req.mode = SPAWN_CONNECTION;
 	req.fds = &cfd;
 	req.nfds = 1;
-	req.out_fd = output_fd(s->out);
+	req.out_fd = service_output_fd(s);
 	if (sockaddr_format((const struct sockaddr *)peer, host, sizeof host,
 	    &port) == 0) {
 		req.remote_addr = host;
@@ -898,10 +916,6 @@ service_new(const struct service_conf *sc, char **cause)
 	if (s->timer == NULL || s->backoff == NULL ||
 	    s->orphan_timer == NULL) {
 		xasprintf(cause, "%s: cannot create timers", sc->name);
-		service_free(s);
-		return NULL;
-	}
-	if ((s->out = output_new(base, s->name, cause)) == NULL) {
 		service_free(s);
 		return NULL;
 	}
