@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -190,13 +192,66 @@ main_raise_nofile(void)
 		log_warn("setrlimit RLIMIT_NOFILE");
 }
 
+/*
+ * Go to the background, but let the caller's exit status say whether
+ * start-up worked: the parent waits on a pipe until the child has bound
+ * every socket (one byte) or failed (EOF), and exits 0 or 1 accordingly.
+ * Start-up errors still reach stderr; the child returns the write end.
+ */
+static int
+main_background(void)
+{
+	int	 fds[2];
+	char	 c;
+	ssize_t	 n;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		fatal("pipe");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		close(fds[0]);
+		if (setsid() == -1)
+			fatal("setsid");
+		return fds[1];
+	default:
+		close(fds[1]);
+		do
+			n = read(fds[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+}
+
+/* Start-up is done: tell the waiting parent, log to syslog from now on. */
+static void
+main_detach(int ready_fd)
+{
+	int	 fd;
+
+	log_init(0, log_getlevel(), "activator");
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	if (chdir("/") == -1)
+		log_warn("chdir /");
+	if (write(ready_fd, "k", 1) != 1)
+		log_warn("cannot tell the parent that start-up is done");
+	close(ready_fd);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct event *ev_hup, *ev_term, *ev_int, *ev_chld;
 	struct sigaction sa;
 	char	*errors = NULL, *warnings = NULL, *cause = NULL;
-	int	 ch, foreground = 0, check_only = 0;
+	char	 abspath[PATH_MAX];
+	int	 ch, foreground = 0, check_only = 0, ready_fd = -1;
 
 	while ((ch = getopt(argc, argv, "f:hl:ns:tV")) != -1) {
 		switch (ch) {
@@ -235,6 +290,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	/* Reloads happen after chdir("/"): keep the file's absolute name. */
+	if (!check_only && conf_path[0] != '/' &&
+	    realpath(conf_path, abspath) != NULL)
+		conf_path = abspath;
 
 	log_init(1, level_override != -1 ? level_override : LOG_INFO,
 	    "activator");
@@ -264,11 +323,8 @@ main(int argc, char **argv)
 	if (level_override == -1)
 		log_setlevel(conf->log_level);
 
-	if (!foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init(0, log_getlevel(), "activator");
-	}
+	if (!foreground)
+		ready_fd = main_background();
 	/* Every orphan below us, whatever it forked, stays ours to reap. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
@@ -305,6 +361,8 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
 	    status_socket(conf));
 	log_notice("inspect with: activatorctl -s %s list", status_socket(conf));
+	if (ready_fd != -1)
+		main_detach(ready_fd);
 	/* Give back what parsing used: an idle activator stays small. */
 	malloc_trim(0);
 

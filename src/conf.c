@@ -739,6 +739,12 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		conf_error(endline, "service %s: command is required", name);
 		bad = 1;
 	}
+	/* fds 3 and up, below the limit of what one spawn can place. */
+	if (cfg_size(sec, "listen") > CONF_MAX_LISTEN) {
+		conf_error(line_of(name, "listen", CONF_MAX_LISTEN), "service "
+		    "%s: listen: at most %d addresses", name, CONF_MAX_LISTEN);
+		bad = 1;
+	}
 	if (bad)
 		return -1;
 	s->nlisten = cfg_size(sec, "listen");

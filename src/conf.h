@@ -79,6 +79,7 @@ struct config {
 #define CONF_MAX_INSTANCES_DEFAULT	64
 #define CONF_SOCKET_MODE_DEFAULT	0660
 #define CONF_MAX_FILE_SIZE		(4 * 1024 * 1024)
+#define CONF_MAX_LISTEN			61	/* spawn places at most 64 fds */
 
 /*
  * Load and validate. On failure return NULL and set *errors to every

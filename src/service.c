@@ -62,6 +62,7 @@ struct service {
 	struct timespec	 start_ts;	/* when the current start began */
 	double		 ready_time;	/* seconds; <0: never ready */
 	int		 start_failed;	/* this start did not become ready */
+	int		 run_failed;	/* the ready daemon ended badly */
 	int		 exit_pending;	/* what to do when the tree is gone: */
 #define EXIT_POLICY	0		/*   apply the restart policy */
 #define EXIT_STOP	1		/*   operator stop: stopped */
@@ -254,6 +255,23 @@ record_exit(struct service *s, int status)
 /* ---- start limits ---- */
 
 /*
+ * failed, for a hold-off that doubles from 1 s up to a minute and then
+ * expires by itself. The sockets stay open (nobody else may take the
+ * address) but are not watched meanwhile.
+ */
+static void
+service_hold_off(struct service *s)
+{
+	s->holdoff = s->holdoff == 0 ? 1 : (s->holdoff * 2 > HOLDOFF_MAX ?
+	    HOLDOFF_MAX : s->holdoff * 2);
+	log_warnx("%s: holding off for %d s", s->name, s->holdoff);
+	service_unwatch(s);
+	service_set_state(s, SERVICE_FAILED);
+	event_del(s->timer);
+	timer_arm(s, s->holdoff);
+}
+
+/*
  * More than start-limit-burst starts within start-limit-interval puts
  * the service in failed with a hold-off that doubles up to a minute and
  * then expires by itself: never a busy loop, never disabled for good.
@@ -274,16 +292,9 @@ service_may_start(struct service *s)
 			s->holdoff_passed = 0;
 			return 1;
 		}
-		s->holdoff = s->holdoff == 0 ? 1 :
-		    (s->holdoff * 2 > HOLDOFF_MAX ? HOLDOFF_MAX :
-		    s->holdoff * 2);
-		log_warnx("%s: started %zu times in %d s: holding off for %d s",
-		    s->name, s->nstarts, s->conf->start_limit_interval,
-		    s->holdoff);
-		service_unwatch(s);
-		service_set_state(s, SERVICE_FAILED);
-		event_del(s->timer);
-		timer_arm(s, s->holdoff);
+		log_warnx("%s: started %zu times in %d s", s->name, s->nstarts,
+		    s->conf->start_limit_interval);
+		service_hold_off(s);
 		return 0;
 	}
 	return 1;
@@ -383,7 +394,7 @@ service_sup_msg_cb(evutil_socket_t fd, short what, void *arg)
 		if (m.status != -1 && !(WIFEXITED(m.status) &&
 		    WEXITSTATUS(m.status) == 0) &&
 		    s->exit_pending == EXIT_POLICY && s->state != SERVICE_STOPPING)
-			s->start_failed = 1;	/* counts as a failure */
+			s->run_failed = 1;	/* for restart = on-failure */
 		s->main_pid = 0;
 		if (s->state == SERVICE_RUNNING || s->state == SERVICE_STARTING)
 			service_set_state(s, SERVICE_STOPPING);
@@ -432,10 +443,7 @@ service_launch(struct service *s, const char *why)
 		service_set_error(s, cause);
 		free(cause);
 		/* Retry later, not in a loop: fork failing means pressure. */
-		service_unwatch(s);
-		service_set_state(s, SERVICE_FAILED);
-		s->holdoff = s->holdoff == 0 ? 1 : s->holdoff;
-		timer_arm(s, s->holdoff);
+		service_hold_off(s);
 		return;
 	}
 	s->sup_ev = event_new(base, s->sup_fd, EV_READ | EV_PERSIST,
@@ -443,7 +451,7 @@ service_launch(struct service *s, const char *why)
 	if (s->sup_ev == NULL || event_add(s->sup_ev, NULL) == -1)
 		log_warnx("%s: cannot watch supervisor", s->name);
 	s->activations++;
-	s->start_failed = 0;
+	s->start_failed = s->run_failed = 0;
 	s->restart_pending = 0;
 	s->exit_pending = EXIT_POLICY;
 	s->main_pid = s->launched_pid = 0;
@@ -523,7 +531,6 @@ service_kill_orphans(struct service *s)
 static void
 service_sup_exited(struct service *s, int status)
 {
-	int	 failed = s->start_failed;
 
 	if (s->sup_ev != NULL) {
 		/* Drain what it said last. */
@@ -542,7 +549,10 @@ service_sup_exited(struct service *s, int status)
 		    s->name, (unsigned)status);
 		service_set_error(s, "supervisor ended abnormally");
 		service_kill_orphans(s);
-		failed = 1;
+		if (s->ready_time < 0)
+			s->start_failed = 1;
+		else
+			s->run_failed = 1;
 	}
 	if (shutting_down) {
 		service_set_state(s, SERVICE_STOPPED);
@@ -561,9 +571,14 @@ service_sup_exited(struct service *s, int status)
 		service_launch(s, "restart");
 		return;
 	}
+	/* A start that failed is held off, whatever the policy says next. */
+	if (s->start_failed) {
+		service_hold_off(s);
+		return;
+	}
 	service_set_state(s, SERVICE_LISTENING);
 	if (s->conf->restart == RESTART_ALWAYS ||
-	    (s->conf->restart == RESTART_ON_FAILURE && failed)) {
+	    (s->conf->restart == RESTART_ON_FAILURE && s->run_failed)) {
 		s->restarts++;
 		service_launch(s, "restart policy");
 		if (s->state != SERVICE_LISTENING)
@@ -607,7 +622,7 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 		log_info("%s: hold-off over", s->name);
 		s->holdoff_passed = 1;
 		service_set_state(s, SERVICE_LISTENING);
-		if (s->conf->restart == RESTART_ALWAYS && !s->conf->accept)
+		if (s->conf->restart != RESTART_ON_DEMAND && !s->conf->accept)
 			service_launch(s, "restart policy");
 		else
 			service_watch(s);
@@ -976,20 +991,51 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	return 0;
 }
 
+/*
+ * Instances and whatever they started: SIGTERM now, SIGKILL to those
+ * left after stop-timeout (the orphan timer, with start times checked).
+ */
+static void
+service_stop_instances(struct service *s)
+{
+	struct procinfo *all;
+	struct timeval tv = { s->conf->stop_timeout, 0 };
+	size_t	 n, i, j, k, nd;
+	pid_t	*d;
+
+	all = proc_scan(&n);
+	s->norphans = 0;
+	for (i = 0; i < s->ninst; i++) {
+		d = proc_descendants(all, n, s->inst[i].pid, &nd);
+		d = xreallocarray(d, nd + 1, sizeof *d);
+		d[nd++] = s->inst[i].pid;
+		for (j = 0; j < nd; j++)
+			for (k = 0; k < n; k++)
+				if (all[k].pid == d[j]) {
+					s->orphans = xreallocarray(s->orphans,
+					    s->norphans + 1, sizeof *s->orphans);
+					s->orphans[s->norphans++] = all[k];
+					proc_signal(d[j], all[k].start, SIGTERM);
+				}
+		free(d);
+	}
+	free(all);
+	if (s->norphans > 0)
+		evtimer_add(s->orphan_timer, &tv);
+}
+
 /* Stop the tree (or the instances); sockets stay unless asked. */
 static void
 service_stop_tree(struct service *s, int exit_pending)
 {
-	size_t	i;
 
 	event_del(s->timer);
 	s->exit_pending = exit_pending;
 	service_unwatch(s);
 	if (s->sup_pid != 0)
 		service_send_stop(s);
-	/* Unreaped direct children: their pids cannot have been reused. */
-	for (i = 0; i < s->ninst; i++)
-		kill(s->inst[i].pid, SIGTERM);
+	if (s->ninst > 0)
+		service_stop_instances(s);
 }
 
 int

@@ -225,6 +225,17 @@ spawn_exec(struct spawn_ctx *c)
 	child_fail(c, "exec");
 }
 
+static int
+env_configured(const struct service_conf *sc, const char *name)
+{
+	size_t	i, len = strlen(name);
+
+	for (i = 0; i < sc->nenv; i++)
+		if (strncmp(sc->env[i], name, len) == 0 && sc->env[i][len] == '=')
+			return 1;
+	return 0;
+}
+
 static void
 env_add(char ***envp, size_t *n, char *entry)
 {
@@ -245,16 +256,19 @@ spawn_env(const struct spawn_req *req, struct spawn_ctx *c)
 	size_t	  n = 0, i, len;
 	int	  nfds = req->mode == SPAWN_CONNECTION ? 1 : (int)req->nfds;
 
-	env_add(&envp, &n, xstrdup(SPAWN_PATH));
+	/* Defaults first; an `environment` entry of the same name wins. */
+	if (!env_configured(sc, "PATH"))
+		env_add(&envp, &n, xstrdup(SPAWN_PATH));
 	if (sc->user != NULL) {
-		xasprintf(&e, "HOME=%s", sc->home);
-		env_add(&envp, &n, e);
-		xasprintf(&e, "USER=%s", sc->user);
-		env_add(&envp, &n, e);
-		xasprintf(&e, "LOGNAME=%s", sc->user);
-		env_add(&envp, &n, e);
-		xasprintf(&e, "SHELL=%s", sc->shell);
-		env_add(&envp, &n, e);
+		const char *defaults[][2] = { { "HOME", sc->home },
+		    { "USER", sc->user }, { "LOGNAME", sc->user },
+		    { "SHELL", sc->shell } };
+		for (i = 0; i < 4; i++) {
+			if (env_configured(sc, defaults[i][0]))
+				continue;
+			xasprintf(&e, "%s=%s", defaults[i][0], defaults[i][1]);
+			env_add(&envp, &n, e);
+		}
 	}
 	for (i = 0; i < sc->nenv; i++)
 		env_add(&envp, &n, xstrdup(sc->env[i]));

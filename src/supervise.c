@@ -499,6 +499,35 @@ sup_notify_sender_ok(struct sup *s, const struct ucred *cred)
 	return proc_get(cred->pid, &pi) == -1 && cred->uid == uid;
 }
 
+/*
+ * Before a start: remove a pidfile whose pid is not a live process (or
+ * that holds no pid at all). One naming a live process is left alone:
+ * whether to start over it is the daemon's decision.
+ */
+static void
+sup_remove_stale_pidfile(const char *path)
+{
+	struct procinfo pi;
+	char	 buf[64];
+	long long pid;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (parse_decimal(buf, 2, 1 << 22, &pid) &&
+	    proc_get((pid_t)pid, &pi) == 0 && pi.state != 'Z')
+		return;
+	if (unlink(path) == 0)
+		fprintf(stderr, "removed stale pidfile %s\n", path);
+}
+
 /* sd_notify: READY=1 and MAINPID= from processes of this tree only. */
 static void
 sup_notify_read(struct sup *s)
@@ -717,8 +746,8 @@ sup_main(const struct sup_params *p, int fd)
 		_exit(SUP_EXIT_REPORTED);
 	}
 	/* A pidfile left by a dead daemon would be read as ours. */
-	if (p->conf->pidfile != NULL && unlink(p->conf->pidfile) == 0)
-		fprintf(stderr, "removed stale pidfile %s\n", p->conf->pidfile);
+	if (p->conf->pidfile != NULL)
+		sup_remove_stale_pidfile(p->conf->pidfile);
 
 	memset(&req, 0, sizeof req);
 	req.conf = p->conf;

@@ -5,8 +5,9 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/activator.sh"
 
-read -r P1 P2 P3 P4 P5 P6 P7 <<<"$(free_port -n 7 | tr '\n' ' ')"
+read -r P1 P2 P3 P4 P5 P6 P7 P8 <<<"$(free_port -n 8 | tr '\n' ' ')"
 F="$HELPERS/fakedaemon"
+_gone() { ! proc_alive "$1"; }
 BUSYBOX=$(command -v busybox)
 mkdir "$T/www"
 echo "hello from busybox" >"$T/www/index.html"
@@ -46,6 +47,12 @@ service allowed {
     accept  = yes
     allow   = { "127.0.0.2/32", "::1/128" }
     deny    = { "127.0.0.3" }
+}
+service stubborn {
+    listen  = { "tcp://127.0.0.1:$P8" }
+    command = "$F nowait --tag $T --ignore-term --sleep-ms 30000 --report $T/stubborn.report"
+    accept  = yes
+    stop-timeout = 1
 }
 service storm {
     listen  = { "tcp://127.0.0.1:$P7" }
@@ -125,7 +132,17 @@ wait_field storm instances 0 10
 is "$(svc_field storm instances)" 0 "every instance of a SIGCHLD storm is reaped and counted"
 ok "no zombie after the storm" no_zombies
 
-fds_before=$(fd_count "$APID")
+# stop: an instance that ignores SIGTERM is killed after stop-timeout.
+"$HELPERS/tclient" "tcp://127.0.0.1:$P8" >/dev/null
+wait_file "$T/stubborn.report" 5
+ipid=$(sed -n 's/^pid=//p' "$T/stubborn.report")
+ok "activatorctl stop of a service with a live instance" ctl stop stubborn
+wait_for "instance killed" 5 _gone "$ipid"
+ok "the instance ignoring SIGTERM is killed after stop-timeout" _gone "$ipid"
+is "$(svc_field stubborn state) $(svc_field stubborn instances)" "stopped 0" \
+    "stopped, no instance left"
+like "$(svc_field stubborn last_exit)" KILL "... it was killed by SIGKILL"
+
 activator_stop
 is "$AEXIT" 0 "activator exits 0"
 ok "no leftover process" no_leftovers

@@ -26,7 +26,7 @@ service fds {
     user    = nobody
     group   = nogroup
     chdir   = "/tmp"
-    environment = { "LANG=C", "GREETING=hello world" }
+    environment = { "LANG=C", "GREETING=hello world", "HOME=/var/empty" }
 }
 service wait {
     listen  = { "tcp://127.0.0.1:$P2" }
@@ -102,6 +102,8 @@ env_of() { grep '^env\.' "$T/$1.report" | sed 's/^env\.//' | cut -d= -f1 | sort 
 is "$(env_of fds)" "GREETING HOME LANG LISTEN_FDNAMES LISTEN_FDS LISTEN_PID LOGNAME PATH SHELL USER " \
     "listen-fds environment: documented variables only"
 is "$(val fds env.GREETING)" "hello world" "environment entries are passed as written"
+is "$(grep -c '^env\.HOME=' "$T/fds.report") $(val fds env.HOME)" "1 /var/empty" \
+    "an environment entry replaces a default of the same name (no duplicate)"
 is "$(val fds env.LISTEN_FDS) $(val fds env.LISTEN_FDNAMES)" "3 fds:fds:fds" "LISTEN_FDS and LISTEN_FDNAMES"
 is "$(val fds env.LISTEN_PID)" "$(val fds pid)" "LISTEN_PID is the launched process (checked by the daemon too)"
 is "$(env_of wait)" "PATH " "stdio environment: PATH only"

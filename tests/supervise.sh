@@ -151,7 +151,7 @@ done
 starts=$(grep -c 'crash: starting (' "$LOG")
 ok "crash loop: $starts starts in 3 s, not a tight loop (<= 5)" test "$starts" -le 5
 is "$(svc_field crash state)" failed "the crashing service is failed (held off)"
-like "$(grep 'crash: started' "$LOG" | head -1)" 'holding off for 1 s' \
+like "$(grep 'crash: holding off' "$LOG" | head -1)" 'holding off for 1 s' \
     "the hold-off is logged"
 
 # kill -9 of the main process: the workers go too, then a new activation.

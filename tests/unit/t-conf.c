@@ -1116,6 +1116,30 @@ test_equal(void)
 	conf_free(b);
 }
 
+/* One service may hand over at most 61 sockets (fds 3..63). */
+static void
+test_listen_count(void)
+{
+	char	buf[8192];
+	size_t	n = 0;
+	int	i;
+
+	n += (size_t)snprintf(buf + n, sizeof buf - n, "service a {\n");
+	for (i = 0; i < 62; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n,
+		    "  listen += { \"tcp://127.0.0.1:%d\" }\n", 7000 + i);
+	snprintf(buf + n, sizeof buf - n, "  command = \"/bin/cat\"\n}\n");
+	bad(buf, "t.conf:63: service a: listen: at most 61 addresses",
+	    "62 listen addresses");
+	/* Drop the last one: 61 are fine. */
+	n = (size_t)(strstr(buf, "7061") - buf);
+	while (buf[n] != '\n')
+		n--;
+	snprintf(buf + n + 1, sizeof buf - n - 1,
+	    "  command = \"/bin/cat\"\n}\n");
+	good(buf, "61 listen addresses");
+}
+
 int
 main(void)
 {
@@ -1131,6 +1155,7 @@ main(void)
 	test_defaults();
 	test_full();
 	test_equal();
+	test_listen_count();
 	conf_free(conf);
 	free(errors);
 	free(warnings);
