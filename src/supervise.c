@@ -464,7 +464,7 @@ sup_read_pidfile(struct sup *s)
 	if (strcmp(buf, s->last_pidfile) == 0)
 		return;
 	snprintf(s->last_pidfile, sizeof s->last_pidfile, "%s", buf);
-	if (!parse_decimal(buf, 2, 1 << 22, &pid)) {
+	if (!parse_decimal(buf, 1, 1 << 22, &pid)) {
 		fprintf(stderr, "pidfile %s: invalid content, ignored\n",
 		    s->conf->pidfile);
 		return;

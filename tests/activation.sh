@@ -108,6 +108,7 @@ printf 'no shebang here\n' >"$T/noexec"
 chmod 0755 "$T/noexec"
 read -r PX PY <<<"$(free_port -n 2 | tr '\n' ' ')"
 cat >"$T/activator.conf" <<EOF
+backlog = 65535
 service noexec {
     listen  = { "tcp://127.0.0.1:$PX" }
     command = "$T/noexec"
@@ -125,6 +126,10 @@ wait_for "exec failure logged" 5 grep -q 'noexec: start failed: exec failed' "$L
 like "$(grep 'noexec: start failed' "$LOG" | head -1)" 'exec failed: Exec format error' \
     "an exec failure is reported as 'exec failed: <reason>', not as an exit status"
 like "$(svc_field noexec last_error)" 'exec failed' "... and shown in status"
+
+like "$(grep 'above net.core.somaxconn' "$LOG" | head -1)" \
+    "backlog 65535 is above net.core.somaxconn $(cat /proc/sys/net/core/somaxconn)" \
+    "a backlog above somaxconn is clamped with a warning"
 
 # A unix listen path that holds something else is never removed.
 echo precious >"$T/planted.sock"

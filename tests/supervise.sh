@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/activator.sh"
 
 F="$HELPERS/fakedaemon"
-ports=($(free_port -n 40))
+ports=($(free_port -n 50))
 n=0
 conf=""
 # svc NAME OPTIONS COMMAND-ARGS: add a service on the next free port.
@@ -55,6 +55,16 @@ svc supkill  "" --fork 2 --workers 2
 for i in $(seq 1 20); do
 	svc "par$i" "" --fork 2 --workers 1
 done
+# A daemon whose pidfile names a process outside its tree (SEC-10).
+conf+="service badpid {
+    listen  = { \"tcp://127.0.0.1:${ports[$n]}\" }
+    command = \"/bin/sh -c 'echo 1 >$T/bad.pid; sleep 60 & exit 0'\"
+    pidfile = \"$T/bad.pid\"
+    start-timeout = 2
+}
+"
+PORT_badpid=${ports[$n]}
+n=$((n + 1))
 
 activator_start <<<"$conf" || bail "activator did not start"
 
@@ -120,6 +130,16 @@ like "$(grep 'badparent: start failed' "$LOG" | head -1)" 'exited with status 3'
 like "$(grep 'nonotify: start failed' "$LOG" | head -1)" 'no READY=1' \
     "type = notify without READY=1 fails after start-timeout"
 like "$(svc_field foregr last_error)" 'type = simple' "status shows the last error"
+
+# A pidfile naming a process outside the service's tree is rejected.
+"$HELPERS/tclient" -t 1 "tcp://127.0.0.1:$PORT_badpid" >/dev/null 2>&1
+wait_for "badpid fails" 6 grep -q 'badpid: start failed' "$LOG"
+like "$(grep 'badpid: pidfile' "$LOG" | head -1)" 'pid 1 is not a process of this service' \
+    "a pidfile naming pid 1 is rejected and logged"
+like "$(grep 'badpid: start failed' "$LOG" | head -1)" 'no valid pid in the pidfile' \
+    "... and the start fails after start-timeout"
+ok "pid 1 was not signalled (we are still here), and the service is held off" \
+    test "$(svc_field badpid state)" = failed
 
 # A daemon that exits soon after readiness: back to listening, exit recorded.
 hit shortlived >/dev/null
