@@ -102,6 +102,7 @@ static int	 backlog = CONF_BACKLOG_DEFAULT;
 static void	(*shutdown_done)(void);
 
 static void	 service_launch(struct service *, const char *why);
+static void	 service_timer_cb(evutil_socket_t, short, void *);
 static void	 services_retire_done(void);
 static void	 service_watch(struct service *);
 
@@ -156,13 +157,36 @@ service_set_error(struct service *s, const char *msg)
 	s->last_error = msg != NULL ? xstrdup(msg) : NULL;
 }
 
+/*
+ * Timers are made on first use: most configured services never need
+ * one, and a thousand idle services should cost little memory.
+ */
+static int
+timer_make(struct service *s, struct event **ev,
+    void (*cb)(evutil_socket_t, short, void *))
+{
+	if (*ev == NULL && (*ev = evtimer_new(base, cb, s)) == NULL) {
+		log_warnx("%s: cannot create a timer", s->name);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 timer_arm(struct service *s, int secs)
 {
 	struct timeval tv = { secs, 0 };
 
-	if (event_add(s->timer, &tv) == -1)
+	if (timer_make(s, &s->timer, service_timer_cb) == -1 ||
+	    event_add(s->timer, &tv) == -1)
 		log_warnx("%s: cannot arm a timer", s->name);
+}
+
+static void
+timer_stop(struct service *s)
+{
+	if (s->timer != NULL)
+		timer_stop(s);
 }
 
 static void
@@ -182,7 +206,8 @@ service_watch(struct service *s)
 	size_t	i;
 
 	if (s->conf->accept && ((int)s->ninst >= s->conf->max_instances ||
-	    event_pending(s->backoff, EV_TIMEOUT, NULL)))
+	    (s->backoff != NULL && event_pending(s->backoff, EV_TIMEOUT,
+	    NULL))))
 		return;
 	for (i = 0; i < s->nls; i++)
 		if (s->ls[i] != NULL)
@@ -267,7 +292,7 @@ service_hold_off(struct service *s)
 	log_warnx("%s: holding off for %d s", s->name, s->holdoff);
 	service_unwatch(s);
 	service_set_state(s, SERVICE_FAILED);
-	event_del(s->timer);
+	timer_stop(s);
 	timer_arm(s, s->holdoff);
 }
 
@@ -364,7 +389,7 @@ service_sup_msg_cb(evutil_socket_t fd, short what, void *arg)
 		now_ts(&now);
 		s->ready_time = ts_diff(&now, &s->start_ts);
 		s->holdoff = 0;
-		event_del(s->timer);
+		timer_stop(s);
 		if (s->state == SERVICE_STARTING) {
 			log_info("%s: ready, main pid %ld (%.3f s)", s->name,
 			    (long)m.pid, s->ready_time);
@@ -462,7 +487,7 @@ service_launch(struct service *s, const char *why)
 	log_info("%s: starting (%s), supervisor pid %ld", s->name, why,
 	    (long)s->sup_pid);
 	service_set_state(s, SERVICE_STARTING);
-	event_del(s->timer);
+	timer_stop(s);
 	timer_arm(s, s->conf->start_timeout);
 }
 
@@ -523,7 +548,9 @@ service_kill_orphans(struct service *s)
 	free(all);
 	if (s->norphans > 0) {
 		struct timeval tv = { s->conf->stop_timeout, 0 };
-		evtimer_add(s->orphan_timer, &tv);
+		if (timer_make(s, &s->orphan_timer,
+		    service_orphan_timer_cb) == 0)
+			evtimer_add(s->orphan_timer, &tv);
 	}
 }
 
@@ -543,7 +570,7 @@ service_sup_exited(struct service *s, int status)
 	s->sup_fd = -1;
 	s->sup_pid = 0;
 	s->main_pid = s->launched_pid = 0;
-	event_del(s->timer);
+	timer_stop(s);
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		log_error("%s: supervisor ended abnormally (status 0x%x)",
 		    s->name, (unsigned)status);
@@ -697,7 +724,8 @@ service_accept_pause(struct service *s)
 	service_unwatch(s);
 	tv.tv_sec = s->backoff_ms / 1000;
 	tv.tv_usec = (s->backoff_ms % 1000) * 1000;
-	event_add(s->backoff, &tv);
+	if (timer_make(s, &s->backoff, service_backoff_cb) == 0)
+		event_add(s->backoff, &tv);
 }
 
 static void
@@ -913,7 +941,7 @@ service_open_sockets(struct service *s, char **cause)
 }
 
 static struct service *
-service_new(const struct service_conf *sc, char **cause)
+service_new(const struct service_conf *sc)
 {
 	struct service *s = xcalloc(1, sizeof *s);
 
@@ -925,15 +953,6 @@ service_new(const struct service_conf *sc, char **cause)
 	s->ready_time = -1;
 	s->state = SERVICE_LISTENING;
 	now_ts(&s->since);
-	s->timer = evtimer_new(base, service_timer_cb, s);
-	s->backoff = evtimer_new(base, service_backoff_cb, s);
-	s->orphan_timer = evtimer_new(base, service_orphan_timer_cb, s);
-	if (s->timer == NULL || s->backoff == NULL ||
-	    s->orphan_timer == NULL) {
-		xasprintf(cause, "%s: cannot create timers", sc->name);
-		service_free(s);
-		return NULL;
-	}
 	return s;
 }
 
@@ -977,9 +996,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	listen_set_base(b);
 	services = xcalloc(conf->nservices, sizeof *services);
 	for (i = 0; i < conf->nservices; i++) {
-		struct service *s = service_new(&conf->services[i], cause);
-		if (s == NULL)
-			return -1;
+		struct service *s = service_new(&conf->services[i]);
 		services[nservices++] = s;
 		if (service_open_sockets(s, cause) == -1)
 			return -1;
@@ -1021,7 +1038,9 @@ service_stop_instances(struct service *s)
 	}
 	free(all);
 	if (s->norphans > 0)
-		evtimer_add(s->orphan_timer, &tv);
+		if (timer_make(s, &s->orphan_timer,
+		    service_orphan_timer_cb) == 0)
+			evtimer_add(s->orphan_timer, &tv);
 }
 
 /* Stop the tree (or the instances); sockets stay unless asked. */
@@ -1029,7 +1048,7 @@ static void
 service_stop_tree(struct service *s, int exit_pending)
 {
 
-	event_del(s->timer);
+	timer_stop(s);
 	s->exit_pending = exit_pending;
 	service_unwatch(s);
 	if (s->sup_pid != 0)
@@ -1041,7 +1060,7 @@ service_stop_tree(struct service *s, int exit_pending)
 int
 service_start(struct service *s, char **cause)
 {
-	event_del(s->timer);
+	timer_stop(s);
 	s->holdoff = 0;
 	s->holdoff_passed = 1;
 	if (s->state == SERVICE_STOPPING) {
@@ -1277,8 +1296,7 @@ services_reload(struct config *nc, char **cause)
 		const struct service_conf *sc = &nc->services[i];
 		s = service_find(sc->name);
 		if (s == NULL) {
-			if ((s = service_new(sc, cause)) == NULL)
-				fatalx("reload: %s", *cause);
+			s = service_new(sc);
 			log_info("%s: added", sc->name);
 		} else {
 			for (j = 0; j < s->nls; j++)
