@@ -507,6 +507,38 @@ service_orphan_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * SIGTERM to ROOTS and every process below them now; remember them all
+ * (with start times, so a reused pid is never hit) for a SIGKILL after
+ * stop-timeout if they are still there.
+ */
+static void
+service_term_trees(struct service *s, const struct procinfo *all, size_t n,
+    const pid_t *roots, size_t nroots)
+{
+	struct timeval tv = { s->conf->stop_timeout, 0 };
+	size_t	 i, j, k, nd;
+	pid_t	*d;
+
+	for (i = 0; i < nroots; i++) {
+		d = proc_descendants(all, n, roots[i], &nd);
+		d = xreallocarray(d, nd + 1, sizeof *d);
+		d[nd++] = roots[i];
+		for (j = 0; j < nd; j++)
+			for (k = 0; k < n; k++)
+				if (all[k].pid == d[j]) {
+					s->orphans = xreallocarray(s->orphans,
+					    s->norphans + 1, sizeof *s->orphans);
+					s->orphans[s->norphans++] = all[k];
+					proc_signal(d[j], all[k].start, SIGTERM);
+				}
+		free(d);
+	}
+	if (s->norphans > 0 && timer_make(s, &s->orphan_timer,
+	    service_orphan_timer_cb) == 0)
+		evtimer_add(s->orphan_timer, &tv);
+}
+
+/*
  * The supervisor died, so its orphans are ours now, unattributed. The
  * ones holding this service's sockets, and everything below them, are
  * this service's daemon: stop them (TERM, then KILL after stop-timeout),
@@ -517,41 +549,27 @@ service_kill_orphans(struct service *s)
 {
 	struct procinfo *all;
 	ino_t	 inodes[64];
-	size_t	 n, i, j, k, nd, ni = 0;
-	pid_t	*d;
+	pid_t	*roots = NULL;
+	size_t	 n, i, k, nroots = 0, ni = 0;
 
 	for (i = 0; i < s->nls && ni < 64; i++)
 		if (s->ls[i] != NULL)
 			inodes[ni++] = listen_inode(s->ls[i]);
 	all = proc_scan(&n);
-	s->norphans = 0;
 	for (i = 0; i < n; i++) {
 		if (all[i].ppid != getpid() || service_by_sup(all[i].pid) ||
 		    service_by_instance(all[i].pid, &k) ||
 		    !proc_holds_socket(all[i].pid, inodes, ni))
 			continue;
-		d = proc_descendants(all, n, all[i].pid, &nd);
-		d = xreallocarray(d, nd + 1, sizeof *d);
-		d[nd++] = all[i].pid;
-		for (j = 0; j < nd; j++)
-			for (k = 0; k < n; k++)
-				if (all[k].pid == d[j]) {
-					s->orphans = xreallocarray(s->orphans,
-					    s->norphans + 1, sizeof *s->orphans);
-					s->orphans[s->norphans++] = all[k];
-					proc_signal(d[j], all[k].start, SIGTERM);
-					log_notice("%s: stopping orphan pid %ld",
-					    s->name, (long)d[j]);
-				}
-		free(d);
+		log_notice("%s: stopping orphan pid %ld and its children",
+		    s->name, (long)all[i].pid);
+		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
+		roots[nroots++] = all[i].pid;
 	}
+	s->norphans = 0;
+	service_term_trees(s, all, n, roots, nroots);
+	free(roots);
 	free(all);
-	if (s->norphans > 0) {
-		struct timeval tv = { s->conf->stop_timeout, 0 };
-		if (timer_make(s, &s->orphan_timer,
-		    service_orphan_timer_cb) == 0)
-			evtimer_add(s->orphan_timer, &tv);
-	}
 }
 
 /* The supervisor is gone: the whole tree is. Decide what comes next. */
@@ -1016,31 +1034,17 @@ static void
 service_stop_instances(struct service *s)
 {
 	struct procinfo *all;
-	struct timeval tv = { s->conf->stop_timeout, 0 };
-	size_t	 n, i, j, k, nd;
-	pid_t	*d;
+	pid_t	*roots;
+	size_t	 n, i;
 
+	roots = xcalloc(s->ninst, sizeof *roots);
+	for (i = 0; i < s->ninst; i++)
+		roots[i] = s->inst[i].pid;
 	all = proc_scan(&n);
 	s->norphans = 0;
-	for (i = 0; i < s->ninst; i++) {
-		d = proc_descendants(all, n, s->inst[i].pid, &nd);
-		d = xreallocarray(d, nd + 1, sizeof *d);
-		d[nd++] = s->inst[i].pid;
-		for (j = 0; j < nd; j++)
-			for (k = 0; k < n; k++)
-				if (all[k].pid == d[j]) {
-					s->orphans = xreallocarray(s->orphans,
-					    s->norphans + 1, sizeof *s->orphans);
-					s->orphans[s->norphans++] = all[k];
-					proc_signal(d[j], all[k].start, SIGTERM);
-				}
-		free(d);
-	}
+	service_term_trees(s, all, n, roots, s->ninst);
+	free(roots);
 	free(all);
-	if (s->norphans > 0)
-		if (timer_make(s, &s->orphan_timer,
-		    service_orphan_timer_cb) == 0)
-			evtimer_add(s->orphan_timer, &tv);
 }
 
 /* Stop the tree (or the instances); sockets stay unless asked. */

@@ -279,31 +279,48 @@ sup_adopted(struct sup *s, size_t *n)
 }
 
 /*
+ * Among live children KIDS (not yet seen ones only, if UNSEEN), the one
+ * holding a listening socket of the service, else the oldest, in *best.
+ * Returns how many were considered.
+ */
+static int
+sup_pick(struct sup *s, const pid_t *kids, size_t n, int unseen,
+    struct procinfo *best)
+{
+	struct procinfo pi;
+	size_t	 i;
+	int	 found = 0, holds, best_holds = 0;
+
+	memset(best, 0, sizeof *best);
+	for (i = 0; i < n; i++) {
+		if ((unseen && pid_in(s->known, s->nknown, kids[i])) ||
+		    proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
+			continue;
+		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
+		if (!found || (holds && !best_holds) || (holds == best_holds &&
+		    pi.start < best->start)) {
+			*best = pi;
+			best_holds = holds;
+		}
+		found++;
+	}
+	return found;
+}
+
+/*
  * The main process exited 0: if it left orphans, one of them is the
  * daemon now. The holder of the service's socket wins, else the oldest.
  */
 static int
 sup_follow_chain(struct sup *s)
 {
-	struct procinfo pi, best = { 0 };
+	struct procinfo best;
 	pid_t	*kids;
 	size_t	 n, i;
-	int	 found = 0, best_holds = 0;
+	int	 found;
 
 	kids = sup_adopted(s, &n);
-	for (i = 0; i < n; i++) {
-		int holds;
-		if (pid_in(s->known, s->nknown, kids[i]) ||
-		    proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
-			continue;
-		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
-		if (!found || (holds && !best_holds) || (holds == best_holds &&
-		    pi.start < best.start)) {
-			best = pi;
-			best_holds = holds;
-		}
-		found++;
-	}
+	found = sup_pick(s, kids, n, 1, &best);
 	for (i = 0; i < n; i++) {
 		s->known = xreallocarray(s->known, s->nknown + 1,
 		    sizeof *s->known);
@@ -343,28 +360,15 @@ sup_follow_chain(struct sup *s)
 static void
 sup_rechoose(struct sup *s)
 {
-	struct procinfo pi, best = { 0 };
+	struct procinfo best;
 	pid_t	*kids;
-	size_t	 n, i;
-	int	 found = 0, best_holds = 0;
+	size_t	 n;
 
 	s->rechoose = 0;
 	kids = proc_children(s->self, &n);
-	for (i = 0; i < n; i++) {
-		int holds;
-		if (proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
-			continue;
-		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
-		if (!found || (holds && !best_holds) || (holds == best_holds &&
-		    pi.start < best.start)) {
-			best = pi;
-			best_holds = holds;
-			found = 1;
-		}
-	}
-	free(kids);
-	if (found && best.pid != s->main)
+	if (sup_pick(s, kids, n, 0, &best) > 0 && best.pid != s->main)
 		sup_set_main(s, best.pid, 1);
+	free(kids);
 }
 
 static void
