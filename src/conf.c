@@ -643,12 +643,6 @@ conf_prescan(const char *buf, size_t len, int *unclosed_line)
 	return 0;
 }
 
-static void
-strv_free(char **v)
-{
-	argv_free(v);
-}
-
 /* Copy the user's identity: uid, primary gid, groups, home, shell. */
 static int
 conf_resolve_user(struct service_conf *s, int line)
@@ -1105,7 +1099,7 @@ service_conf_clear(struct service_conf *s)
 	free(s->home);
 	free(s->shell);
 	free(s->chdir);
-	strv_free(s->env);
+	argv_free(s->env);
 	free(s->allow);
 	free(s->deny);
 }

@@ -28,7 +28,6 @@
 struct listener {
 	char		*spec;		/* owned copy of the address */
 	int		 fd;
-	int		 socktype;
 	char		*path;		/* unix path we created, or NULL */
 	dev_t		 dev;		/* of the socket file at path */
 	ino_t		 ino;
@@ -162,7 +161,6 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 	l = xcalloc(1, sizeof *l);
 	l->spec = xstrdup(a->spec);
 	l->fd = fd;
-	l->socktype = a->socktype;
 	if (fstat(fd, &st) == 0)
 		l->sock_ino = st.st_ino;
 	if (a->family == AF_UNIX && !a->abstract) {
@@ -218,13 +216,6 @@ listen_unwatch(struct listener *l)
 	if (l->ev != NULL && event_pending(l->ev, EV_READ, NULL))
 		event_del(l->ev);
 }
-
-int
-listen_watched(const struct listener *l)
-{
-	return l->ev != NULL && event_pending(l->ev, EV_READ, NULL);
-}
-
 int
 listen_fd(const struct listener *l)
 {
@@ -236,13 +227,6 @@ listen_spec(const struct listener *l)
 {
 	return l->spec;
 }
-
-int
-listen_socktype(const struct listener *l)
-{
-	return l->socktype;
-}
-
 ino_t
 listen_inode(const struct listener *l)
 {

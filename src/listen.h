@@ -17,10 +17,8 @@ struct listener *listen_open(const struct addr *, int backlog, mode_t mode,
 void	 listen_set_cb(struct listener *, listen_cb *, void *arg);
 void	 listen_watch(struct listener *);
 void	 listen_unwatch(struct listener *);
-int	 listen_watched(const struct listener *);
 int	 listen_fd(const struct listener *);
 const char *listen_spec(const struct listener *);
-int	 listen_socktype(const struct listener *);
 ino_t	 listen_inode(const struct listener *);
 void	 listen_close(struct listener *);
 

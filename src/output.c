@@ -109,14 +109,6 @@ output_fd(const struct output *o)
 {
 	return o->wfd;
 }
-
-void
-output_rename(struct output *o, const char *name)
-{
-	free(o->name);
-	o->name = xstrdup(name);
-}
-
 void
 output_free(struct output *o)
 {

@@ -9,7 +9,6 @@ struct output;			/* opaque: owned by output.c */
 struct output	*output_new(struct event_base *, const char *name,
 		    char **cause);
 int		 output_fd(const struct output *);	/* the write end */
-void		 output_rename(struct output *, const char *name);
 void		 output_free(struct output *);
 
 #endif /* ACTIVATOR_OUTPUT_H */

@@ -1214,13 +1214,6 @@ service_info(struct service *s, struct service_info *info)
 	}
 	free(all);
 }
-
-const struct config *
-services_config(void)
-{
-	return current;
-}
-
 /* Free everything at exit, so leak checkers see only real leaks. */
 void
 services_free(void)

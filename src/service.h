@@ -59,7 +59,6 @@ int		 services_init(struct event_base *, struct config *,
  * On success NEW is owned here; on failure nothing changed.
  */
 int		 services_reload(struct config *new_conf, char **cause);
-const struct config *services_config(void);
 void		 services_free(void);
 /* Stop every service; DONE is called once no process is left. */
 void		 services_shutdown(void (*done)(void));

@@ -138,8 +138,8 @@ like "$(grep 'badpid: pidfile' "$LOG" | head -1)" 'pid 1 is not a process of thi
     "a pidfile naming pid 1 is rejected and logged"
 like "$(grep 'badpid: start failed' "$LOG" | head -1)" 'no valid pid in the pidfile' \
     "... and the start fails after start-timeout"
-ok "pid 1 was not signalled (we are still here), and the service is held off" \
-    test "$(svc_field badpid state)" = failed
+wait_state badpid failed 5
+is "$(svc_field badpid state)" failed "the start failed: the service is held off"
 
 # A daemon that exits soon after readiness: back to listening, exit recorded.
 hit shortlived >/dev/null
@@ -170,6 +170,7 @@ for i in $(seq 1 30); do
 done
 starts=$(grep -c 'crash: starting (' "$LOG")
 ok "crash loop: $starts starts in 3 s, not a tight loop (<= 5)" test "$starts" -le 5
+wait_state crash failed 5
 is "$(svc_field crash state)" failed "the crashing service is failed (held off)"
 like "$(grep 'crash: holding off' "$LOG" | head -1)" 'holding off for 1 s' \
     "the hold-off is logged"
