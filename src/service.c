@@ -186,7 +186,7 @@ static void
 timer_stop(struct service *s)
 {
 	if (s->timer != NULL)
-		timer_stop(s);
+		event_del(s->timer);
 }
 
 static void
