@@ -2,9 +2,9 @@
 /*
  * service.c -- one state machine per service: when to launch, how to
  * react to readiness, exits and failures, the restart policy and start
- * limits, per-connection instances and their limits, operator verbs and
- * reload. Sockets belong to listen.c, children are built by spawn.c and
- * supervised by supervise.c; this file decides.
+ * limits, operator verbs and reload. Per-connection instances are in
+ * service-accept.c. Sockets belong to listen.c, children are built by
+ * spawn.c and supervised by supervise.c; this file decides.
  */
 #include "config.h"
 
@@ -29,65 +29,13 @@
 #include "log.h"
 #include "output.h"
 #include "proc.h"
+#include "service-int.h"
 #include "service.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "xmalloc.h"
 
 #define HOLDOFF_MAX		60	/* seconds */
-#define BACKOFF_MIN_MS		100
-#define BACKOFF_MAX_MS		2000
-#define ACCEPT_BATCH		64
-
-struct instance {
-	pid_t		 pid;
-	struct sockaddr_storage peer;	/* for max-per-source */
-	socklen_t	 peerlen;
-};
-
-struct service {
-	const struct service_conf *conf;	/* owned by the current config */
-	char		*name;
-	struct listener	**ls;		/* one per conf->listen, same order */
-	size_t		 nls;
-	enum service_state state;
-	struct timespec	 since;
-	struct output	*out;
-
-	pid_t		 sup_pid;	/* supervisor, 0 if none */
-	int		 sup_fd;
-	struct event	*sup_ev;
-	pid_t		 launched_pid;
-	pid_t		 main_pid;
-	struct timespec	 start_ts;	/* when the current start began */
-	double		 ready_time;	/* seconds; <0: never ready */
-	int		 start_failed;	/* this start did not become ready */
-	int		 run_failed;	/* the ready daemon ended badly */
-	int		 exit_pending;	/* what to do when the tree is gone: */
-#define EXIT_POLICY	0		/*   apply the restart policy */
-#define EXIT_STOP	1		/*   operator stop: stopped */
-#define EXIT_RESTART	2		/*   operator restart: start again */
-#define EXIT_REMOVE	3		/*   removed by reload: free */
-	struct event	*timer;		/* start-timeout or hold-off */
-	struct procinfo	*orphans;	/* of a dead supervisor, to KILL */
-	size_t		 norphans;
-	struct event	*orphan_timer;
-
-	struct timespec	*starts;	/* ring of recent start times */
-	size_t		 nstarts;
-	int		 holdoff;	/* seconds of the current hold-off */
-	int		 holdoff_passed; /* one start allowed after it */
-
-	struct instance	*inst;
-	size_t		 ninst;
-	struct event	*backoff;	/* accept paused after EMFILE & co */
-	int		 backoff_ms;
-
-	unsigned long	 activations, restarts, accepted, refused;
-	int		 has_exit, exit_code, exit_signal;
-	char		*last_error;
-	int		 restart_pending;
-};
 
 static struct event_base *base;
 static struct service **services;
@@ -104,7 +52,6 @@ static void	(*shutdown_done)(void);
 static void	 service_launch(struct service *, const char *why);
 static void	 service_timer_cb(evutil_socket_t, short, void *);
 static void	 services_retire_done(void);
-static void	 service_watch(struct service *);
 
 const char *
 service_state_name(enum service_state st)
@@ -150,7 +97,7 @@ service_set_state(struct service *s, enum service_state st)
 	now_ts(&s->since);
 }
 
-static void
+void
 service_set_error(struct service *s, const char *msg)
 {
 	free(s->last_error);
@@ -161,8 +108,8 @@ service_set_error(struct service *s, const char *msg)
  * Timers are made on first use: most configured services never need
  * one, and a thousand idle services should cost little memory.
  */
-static int
-timer_make(struct service *s, struct event **ev,
+int
+service_timer_make(struct service *s, struct event **ev,
     void (*cb)(evutil_socket_t, short, void *))
 {
 	if (*ev == NULL && (*ev = evtimer_new(base, cb, s)) == NULL) {
@@ -177,7 +124,7 @@ timer_arm(struct service *s, int secs)
 {
 	struct timeval tv = { secs, 0 };
 
-	if (timer_make(s, &s->timer, service_timer_cb) == -1 ||
+	if (service_timer_make(s, &s->timer, service_timer_cb) == -1 ||
 	    event_add(s->timer, &tv) == -1)
 		log_warnx("%s: cannot arm a timer", s->name);
 }
@@ -189,7 +136,7 @@ timer_stop(struct service *s)
 		event_del(s->timer);
 }
 
-static void
+void
 service_unwatch(struct service *s)
 {
 	size_t	i;
@@ -200,7 +147,7 @@ service_unwatch(struct service *s)
 }
 
 /* Watch the sockets, unless a limit or a back-off says not yet. */
-static void
+void
 service_watch(struct service *s)
 {
 	size_t	i;
@@ -260,8 +207,8 @@ service_by_instance(pid_t pid, size_t *idx)
 	return NULL;
 }
 
-static void
-record_exit(struct service *s, int status)
+void
+service_record_exit(struct service *s, int status)
 {
 	if (status == -1) {
 		s->has_exit = 0;
@@ -337,7 +284,7 @@ service_note_start(struct service *s)
  * Where the service's stdout and stderr go: a pipe made at its first
  * start, so a thousand services that never ran hold no pipe at all.
  */
-static int
+int
 service_output_fd(struct service *s)
 {
 	char	*cause = NULL;
@@ -404,7 +351,7 @@ service_sup_msg_cb(evutil_socket_t fd, short what, void *arg)
 			service_set_state(s, SERVICE_STOPPING);
 		break;
 	case SUP_EXITED:
-		record_exit(s, m.status);
+		service_record_exit(s, m.status);
 		if (m.status != -1 && WIFSIGNALED(m.status))
 			log_notice("%s: main process %ld killed by signal %s",
 			    s->name, (long)m.pid,
@@ -511,7 +458,7 @@ service_orphan_timer_cb(evutil_socket_t fd, short what, void *arg)
  * (with start times, so a reused pid is never hit) for a SIGKILL after
  * stop-timeout if they are still there.
  */
-static void
+void
 service_term_trees(struct service *s, const struct procinfo *all, size_t n,
     const pid_t *roots, size_t nroots)
 {
@@ -533,7 +480,7 @@ service_term_trees(struct service *s, const struct procinfo *all, size_t n,
 				}
 		free(d);
 	}
-	if (s->norphans > 0 && timer_make(s, &s->orphan_timer,
+	if (s->norphans > 0 && service_timer_make(s, &s->orphan_timer,
 	    service_orphan_timer_cb) == 0)
 		evtimer_add(s->orphan_timer, &tv);
 }
@@ -677,182 +624,6 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* ---- accept = yes: one instance per connection ---- */
-
-static int
-same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	return 1;	/* unix peers are all one source */
-}
-
-/* allow/deny, before anything is created for the peer. */
-static int
-service_peer_allowed(struct service *s, const struct sockaddr *sa)
-{
-	size_t	i;
-
-	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-		return 1;
-	for (i = 0; i < s->conf->ndeny; i++)
-		if (cidr_match(&s->conf->deny[i], sa))
-			return 0;
-	if (s->conf->nallow == 0)
-		return 1;
-	for (i = 0; i < s->conf->nallow; i++)
-		if (cidr_match(&s->conf->allow[i], sa))
-			return 1;
-	return 0;
-}
-
-static void
-service_backoff_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct service *s = arg;
-
-	(void)fd;
-	(void)what;
-	if (s->state == SERVICE_LISTENING)
-		service_watch(s);
-}
-
-/*
- * Out of descriptors or buffers: the pending connection keeps the socket
- * readable, so accepting again at once would spin. Pause instead.
- */
-static void
-service_accept_pause(struct service *s)
-{
-	struct timeval tv;
-
-	if (s->backoff_ms == 0) {
-		s->backoff_ms = BACKOFF_MIN_MS;
-		log_warn("%s: pausing accept while resources are short",
-		    s->name);
-	} else if (s->backoff_ms < BACKOFF_MAX_MS)
-		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ?
-		    BACKOFF_MAX_MS : s->backoff_ms * 2;
-	service_unwatch(s);
-	tv.tv_sec = s->backoff_ms / 1000;
-	tv.tv_usec = (s->backoff_ms % 1000) * 1000;
-	if (timer_make(s, &s->backoff, service_backoff_cb) == 0)
-		event_add(s->backoff, &tv);
-}
-
-static void
-service_spawn_instance(struct service *s, int cfd,
-    const struct sockaddr_storage *peer, socklen_t peerlen)
-{
-	struct spawn_req req;
-	char	 host[64] = "";
-	int	 port = 0, n = 0;
-	size_t	 i;
-	char	*cause = NULL;
-	pid_t	 pid;
-
-	if (!service_peer_allowed(s, (const struct sockaddr *)peer)) {
-		s->refused++;
-		sockaddr_format((const struct sockaddr *)peer, host,
-		    sizeof host, &port);
-		log_info("%s: refused %s by allow/deny", s->name, host);
-		close(cfd);
-		return;
-	}
-	if (s->conf->max_per_source > 0) {
-		for (i = 0; i < s->ninst; i++)
-			n += same_source(&s->inst[i].peer, peer);
-		if (n >= s->conf->max_per_source) {
-			s->refused++;
-			sockaddr_format((const struct sockaddr *)peer, host,
-			    sizeof host, &port);
-			log_info("%s: refused %s: max-per-source %d reached",
-			    s->name, host, s->conf->max_per_source);
-			close(cfd);
-			return;
-		}
-	}
-	memset(&req, 0, sizeof req);
-	req.conf = s->conf;
-	req.mode = SPAWN_CONNECTION;
-	req.fds = &cfd;
-	req.nfds = 1;
-	req.out_fd = service_output_fd(s);
-	if (sockaddr_format((const struct sockaddr *)peer, host, sizeof host,
-	    &port) == 0) {
-		req.remote_addr = host;
-		req.remote_port = port;
-	}
-	pid = spawn_child(&req, &cause);
-	close(cfd);
-	if (pid == -1) {
-		/* Out of processes or descriptors: pause, as for accept. */
-		if (errno == EAGAIN || errno == EMFILE || errno == ENFILE ||
-		    errno == ENOMEM) {
-			service_set_error(s, cause);
-			service_accept_pause(s);
-		} else {
-			log_error("%s: cannot start an instance: %s", s->name,
-			    cause);
-			service_set_error(s, cause);
-		}
-		free(cause);
-		return;
-	}
-	s->inst = xreallocarray(s->inst, s->ninst + 1, sizeof *s->inst);
-	s->inst[s->ninst].pid = pid;
-	s->inst[s->ninst].peer = *peer;
-	s->inst[s->ninst].peerlen = peerlen;
-	s->ninst++;
-	s->activations++;
-	log_debug("%s: instance pid %ld for %s:%d", s->name, (long)pid,
-	    host[0] != '\0' ? host : "local", port);
-}
-
-static void
-service_accept(struct service *s, int fd)
-{
-	struct sockaddr_storage peer;
-	socklen_t len;
-	int	 cfd, i;
-
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		if ((int)s->ninst >= s->conf->max_instances) {
-			/* Wait in the backlog until an instance exits. */
-			service_unwatch(s);
-			return;
-		}
-		len = sizeof peer;
-		cfd = accept4(fd, (struct sockaddr *)&peer, &len,
-		    SOCK_CLOEXEC);
-		if (cfd == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				service_accept_pause(s);
-				return;
-			}
-			log_warn("%s: accept", s->name);
-			return;
-		}
-		if (s->backoff_ms != 0) {
-			log_notice("%s: accepting again", s->name);
-			s->backoff_ms = 0;
-		}
-		s->accepted++;
-		service_spawn_instance(s, cfd, &peer, len);
-	}
-}
-
 static void
 service_listen_cb(struct listener *l, int fd, void *arg)
 {
@@ -865,15 +636,6 @@ service_listen_cb(struct listener *l, int fd, void *arg)
 		service_launch(s, "activity on a socket");
 	else
 		service_unwatch(s);
-}
-
-static void
-service_instance_exited(struct service *s, size_t idx, int status)
-{
-	record_exit(s, status);
-	s->inst[idx] = s->inst[--s->ninst];
-	if (s->state == SERVICE_LISTENING)
-		service_watch(s);
 }
 
 /* ---- reaping ---- */
@@ -1026,28 +788,6 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	return 0;
 }
 
-/*
- * Instances and whatever they started: SIGTERM now, SIGKILL to those
- * left after stop-timeout (the orphan timer, with start times checked).
- */
-static void
-service_stop_instances(struct service *s)
-{
-	struct procinfo *all;
-	pid_t	*roots;
-	size_t	 n, i;
-
-	roots = xcalloc(s->ninst, sizeof *roots);
-	for (i = 0; i < s->ninst; i++)
-		roots[i] = s->inst[i].pid;
-	all = proc_scan(&n);
-	s->norphans = 0;
-	service_term_trees(s, all, n, roots, s->ninst);
-	free(roots);
-	free(all);
-}
-
-/* Stop the tree (or the instances); sockets stay unless asked. */
 static void
 service_stop_tree(struct service *s, int exit_pending)
 {
