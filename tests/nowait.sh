@@ -5,11 +5,20 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/activator.sh"
 
-read -r P1 P2 P3 P4 P5 P6 P7 P8 <<<"$(free_port -n 8 | tr '\n' ' ')"
+read -r P1 P2 P3 P4 P5 P6 P7 P8 P9 <<<"$(free_port -n 9 | tr '\n' ' ')"
 F="$HELPERS/fakedaemon"
 _gone() { ! proc_alive "$1"; }
 BUSYBOX=$(command -v busybox)
 mkdir "$T/www"
+# A program that writes hostile text to stderr (SEC-13).
+cat >"$T/noisy" <<'EON'
+#!/bin/sh
+printf 'esc\033[31mred\r\n' >&2
+head -c 3000 /dev/zero | tr '\0' x >&2
+echo >&2
+echo ok
+EON
+chmod 0755 "$T/noisy"
 echo "hello from busybox" >"$T/www/index.html"
 
 activator_start <<EOF || bail "activator did not start"
@@ -54,6 +63,11 @@ service stubborn {
     accept  = yes
     stop-timeout = 1
 }
+service noisy {
+    listen  = { "tcp://127.0.0.1:$P9" }
+    command = "$T/noisy"
+    accept  = yes
+}
 service storm {
     listen  = { "tcp://127.0.0.1:$P7" }
     command = "$F nowait --tag $T --sleep-ms 700"
@@ -84,6 +98,16 @@ like "$("$HELPERS/tclient" "tcp://[::1]:$P2")" '^OK [0-9]+ ::1 [0-9]+$' \
     "REMOTE_ADDR and REMOTE_PORT over IPv6"
 is "$(svc_field env state) $(svc_field env accepted) $(svc_field env activations)" \
     "listening 2 2" "status counts accepted connections and instances started"
+
+# What an instance writes on stderr is logged, one escaped line each.
+is "$("$HELPERS/tclient" "tcp://127.0.0.1:$P9")" ok "the noisy instance answers"
+wait_for "noisy output logged" 5 grep -q 'noisy: esc' "$LOG"
+like "$(grep 'noisy: esc' "$LOG")" 'noisy: esc\\x1b\[31mred\\x0d$' \
+    "stderr is logged with the service name, control characters escaped"
+long=$(grep 'noisy: xxx' "$LOG")
+like "$long" '\[truncated\]$' "a 3000-byte line is cut and marked"
+ok "... at about 1 KiB (${#long} bytes of log line)" test "${#long}" -lt 1200
+is "$(grep -c 'noisy: x' "$LOG")" 1 "... and its rest is dropped, not logged as more lines"
 
 # max-instances: 100 clients at once, never more than 5 instances.
 "$HELPERS/burst" -n 100 -t 60 "tcp://127.0.0.1:$P3" >"$T/burst.out" &
