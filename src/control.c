@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "listen.h"
 #include "log.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -662,65 +663,6 @@ control_accept_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/*
- * Clear PATH for our socket. We hold the lock, so a socket there was left
- * by an activator that died; anything else is not ours to remove.
- */
-static int
-control_clear_path(const char *path, const struct sockaddr_un *sun,
-    char **cause)
-{
-	struct stat	 sb;
-	int		 fd, rc, saved;
-
-	if (lstat(path, &sb) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (S_ISLNK(sb.st_mode)) {
-		xasprintf(cause, "%s is a symbolic link, not a socket: "
-		    "refusing to replace it", path);
-		return -1;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		xasprintf(cause, "%s is a directory: refusing to replace it",
-		    path);
-		return -1;
-	}
-	if (!S_ISSOCK(sb.st_mode)) {
-		xasprintf(cause, "%s exists and is not a socket: refusing to "
-		    "replace it", path);
-		return -1;
-	}
-
-	/* A program that does not know our lock may still be serving it. */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1) {
-		xasprintf(cause, "socket: %s", strerror(errno));
-		return -1;
-	}
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
-	saved = errno;
-	close(fd);
-	if (rc == 0 || saved == EAGAIN) {
-		xasprintf(cause, "%s is in use by another program", path);
-		return -1;
-	}
-	if (saved != ECONNREFUSED && saved != ENOENT) {
-		xasprintf(cause, "%s: cannot tell whether it is in use: %s",
-		    path, strerror(saved));
-		return -1;
-	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		xasprintf(cause, "unlink %s: %s", path, strerror(errno));
-		return -1;
-	}
-	log_info("control: removed the stale socket %s", path);
-	return 0;
-}
-
 /* Take PATH.lock; it stays held, and open, until control_close. */
 static int
 control_lock(const char *path, char **cause)
@@ -789,7 +731,8 @@ control_open(struct event_base *base, const char *path, mode_t mode,
 
 	if ((lockfd = control_lock(path, cause)) == -1)
 		return -1;
-	if (control_clear_path(path, &sun, cause) == -1)
+	/* We hold the lock: a socket there was left by one that died. */
+	if (listen_clear_path(path, cause) == -1)
 		goto fail;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,

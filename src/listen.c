@@ -69,43 +69,66 @@ listen_clamp_backlog(int backlog)
 
 /*
  * A file at a unix path is removed only if it is a socket nobody answers
- * on: never follow or delete a symlink, a regular file or a live socket.
+ * on: never follow or delete a symlink, a directory, a regular file or a
+ * live socket. Shared by listening sockets and the status socket.
  */
-static int
+int
 listen_clear_path(const char *path, char **cause)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int	 fd, r;
+	int	 fd, r, saved;
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		xasprintf(cause, "lstat %s: %s", path, strerror(errno));
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		xasprintf(cause, "%s is a symbolic link, not a socket: "
+		    "refusing to replace it", path);
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		xasprintf(cause, "%s is a directory: refusing to replace it",
+		    path);
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		xasprintf(cause, "%s exists and is not a socket", path);
+		xasprintf(cause, "%s exists and is not a socket: refusing to "
+		    "replace it", path);
 		return -1;
 	}
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "%s: path too long", path);
+		return -1;
+	}
 	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1) {
 		xasprintf(cause, "socket: %s", strerror(errno));
 		return -1;
 	}
 	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	saved = errno;
 	close(fd);
-	if (r == 0 || errno != ECONNREFUSED) {
-		xasprintf(cause, "%s is in use by another process", path);
+	if (r == 0 || saved == EAGAIN) {
+		xasprintf(cause, "%s is in use by another program", path);
+		return -1;
+	}
+	if (saved != ECONNREFUSED && saved != ENOENT) {
+		xasprintf(cause, "%s: cannot tell whether it is in use: %s",
+		    path, strerror(saved));
 		return -1;
 	}
 	if (unlink(path) == -1 && errno != ENOENT) {
-		xasprintf(cause, "unlink stale %s: %s", path, strerror(errno));
+		xasprintf(cause, "unlink %s: %s", path, strerror(errno));
 		return -1;
 	}
-	log_info("removed stale socket %s", path);
+	log_info("removed the stale socket %s", path);
 	return 0;
 }
 

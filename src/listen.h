@@ -12,6 +12,7 @@ struct listener;		/* opaque: owned by listen.c */
 typedef void listen_cb(struct listener *, int fd, void *arg);
 
 void	 listen_set_base(struct event_base *);
+int	 listen_clear_path(const char *path, char **cause);
 struct listener *listen_open(const struct addr *, int backlog, mode_t mode,
 	    const char *svc, char **cause);
 void	 listen_set_cb(struct listener *, listen_cb *, void *arg);
