@@ -52,8 +52,6 @@ static struct {
 	size_t		 nlines;
 	size_t		 range_lo;	/* records of the service last */
 	size_t		 range_hi;	/*   looked up by line_of() */
-	char		*closing_svc;	/* service section just closed */
-	int		 closing_line;
 } ld;
 
 static int	has_control_chars(const char *);
@@ -462,9 +460,6 @@ conf_validate_service(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
-	free(ld.closing_svc);
-	ld.closing_svc = xstrdup(cfg_title(sec));
-	ld.closing_line = cfg->line;
 	ld.lines = xreallocarray(ld.lines, ld.nlines + 1, sizeof *ld.lines);
 	ld.lines[ld.nlines++] = (struct optline){ xstrdup(cfg_title(sec)),
 	    "}", 0, cfg->line };
@@ -954,7 +949,6 @@ ld_reset(void)
 	for (i = 0; i < ld.nlines; i++)
 		free(ld.lines[i].svc);
 	free(ld.lines);
-	free(ld.closing_svc);
 	memset(&ld, 0, sizeof ld);
 }
 

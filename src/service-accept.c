@@ -101,7 +101,7 @@ service_accept_pause(struct service *s)
 
 static void
 service_spawn_instance(struct service *s, int cfd,
-    const struct sockaddr_storage *peer, socklen_t peerlen)
+    const struct sockaddr_storage *peer)
 {
 	struct spawn_req req;
 	char	 host[64] = "";
@@ -161,7 +161,6 @@ service_spawn_instance(struct service *s, int cfd,
 	s->inst = xreallocarray(s->inst, s->ninst + 1, sizeof *s->inst);
 	s->inst[s->ninst].pid = pid;
 	s->inst[s->ninst].peer = *peer;
-	s->inst[s->ninst].peerlen = peerlen;
 	s->ninst++;
 	s->activations++;
 	log_debug("%s: instance pid %ld for %s:%d", s->name, (long)pid,
@@ -202,7 +201,7 @@ service_accept(struct service *s, int fd)
 			s->backoff_ms = 0;
 		}
 		s->accepted++;
-		service_spawn_instance(s, cfd, &peer, len);
+		service_spawn_instance(s, cfd, &peer);
 	}
 }
 

@@ -23,7 +23,6 @@ struct service_conf;
 struct instance {
 	pid_t		 pid;
 	struct sockaddr_storage peer;	/* for max-per-source */
-	socklen_t	 peerlen;
 };
 
 struct service {

@@ -917,7 +917,6 @@ service_info(struct service *s, struct service_info *info)
 	info->state = s->state;
 	info->accept = s->conf->accept;
 	info->type = conf_type_name(s->conf->type);
-	info->command = s->conf->command;
 	info->nlisten = s->conf->nlisten;
 	info->listen = xcalloc(info->nlisten, sizeof *info->listen);
 	for (i = 0; i < info->nlisten; i++)

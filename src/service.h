@@ -25,7 +25,6 @@ struct service_info {
 	enum service_state state;
 	int		 accept;
 	const char	*type;
-	const char	*command;
 	const char	**listen;	/* nlisten specs (array freed by
 					   service_info_free) */
 	size_t		 nlisten;
