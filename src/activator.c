@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "control.h"
 #include "log.h"
+#include "reload.h"
 #include "service.h"
 #include "spawn.h"
 #include "xmalloc.h"

@@ -28,6 +28,7 @@
 #include "control.h"
 #include "listen.h"
 #include "log.h"
+#include "proc.h"
 #include "service.h"
 #include "xmalloc.h"
 
@@ -187,14 +188,15 @@ control_last_exit(const struct service_info *i)
  * every local user allowed to connect may read this (SEC-18).
  */
 static json_t *
-control_service_json(struct service *s)
+control_service_json(struct service *s, const struct procinfo *all,
+    size_t nall)
 {
 	struct service_info i;
 	json_t	*o, *a;
 	size_t	 n;
 
 	memset(&i, 0, sizeof i);
-	service_info(s, &i);
+	service_info(s, &i, all, nall);
 	o = json_object();
 	json_object_set_new(o, "name", control_jstr(i.name));
 	json_object_set_new(o, "state",
@@ -253,24 +255,31 @@ verb_version(const struct verb *v, const char *arg)
 static json_t *
 verb_status(const struct verb *v, const char *arg)
 {
-	struct service	*s;
+	struct service	*s = NULL;
+	struct procinfo	*all;
 	json_t		*o, *a;
-	size_t		 n, count;
+	size_t		 n, count, nall;
 
 	(void)v;
 	a = json_array();
-	if (arg != NULL) {
-		if ((s = service_find(arg)) == NULL) {
-			json_decref(a);
-			return control_error("no such service: %s", arg);
-		}
-		json_array_append_new(a, control_service_json(s));
-	} else {
-		count = services_count();
+	if (arg != NULL && (s = service_find(arg)) == NULL) {
+		json_decref(a);
+		return control_error("no such service: %s", arg);
+	}
+	/* /proc once for the whole request, and only if there is a tree. */
+	all = NULL;
+	nall = 0;
+	count = services_count();
+	for (n = 0; n < count && all == NULL; n++)
+		if (service_has_tree(arg != NULL ? s : service_at(n)))
+			all = proc_scan(&nall);
+	if (arg != NULL)
+		json_array_append_new(a, control_service_json(s, all, nall));
+	else
 		for (n = 0; n < count; n++)
 			json_array_append_new(a,
-			    control_service_json(service_at(n)));
-	}
+			    control_service_json(service_at(n), all, nall));
+	free(all);
 	o = control_ok();
 	json_object_set_new(o, "services", a);
 	return o;
@@ -280,7 +289,7 @@ verb_status(const struct verb *v, const char *arg)
 static json_t *
 verb_service(const struct verb *v, const char *arg)
 {
-	struct service	*s;
+	struct service	*s = NULL;
 	char		*cause = NULL;
 	json_t		*o;
 

@@ -27,6 +27,7 @@
 
 struct listener {
 	char		*spec;		/* owned copy of the address */
+	struct addr	 addr;		/* parsed, for matching (no spec) */
 	int		 fd;
 	char		*path;		/* unix path we created, or NULL */
 	dev_t		 dev;		/* of the socket file at path */
@@ -183,6 +184,8 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 	}
 	l = xcalloc(1, sizeof *l);
 	l->spec = xstrdup(a->spec);
+	l->addr = *a;
+	l->addr.spec = NULL;
 	l->fd = fd;
 	if (fstat(fd, &st) == 0)
 		l->sock_ino = st.st_ino;
@@ -250,6 +253,18 @@ listen_spec(const struct listener *l)
 {
 	return l->spec;
 }
+/* The same socket address: [::1] and [0:0::1] are one socket. */
+int
+listen_matches(const struct listener *l, const struct addr *a)
+{
+	if (l->addr.family != a->family || l->addr.socktype != a->socktype)
+		return 0;
+	if (a->family == AF_UNIX)
+		return l->addr.abstract == a->abstract &&
+		    strcmp(l->addr.path, a->path) == 0;
+	return addr_equal(&l->addr, a);
+}
+
 ino_t
 listen_inode(const struct listener *l)
 {

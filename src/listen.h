@@ -20,6 +20,7 @@ void	 listen_watch(struct listener *);
 void	 listen_unwatch(struct listener *);
 int	 listen_fd(const struct listener *);
 const char *listen_spec(const struct listener *);
+int	 listen_matches(const struct listener *, const struct addr *);
 ino_t	 listen_inode(const struct listener *);
 void	 listen_close(struct listener *);
 

@@ -149,6 +149,19 @@ LOG_FN(log_notice, LOG_NOTICE, 0)
 LOG_FN(log_info, LOG_INFO, 0)
 LOG_FN(log_debug, LOG_DEBUG, 0)
 
+/* At a level chosen at run time (records relayed from a supervisor). */
+void
+log_at(int level, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (level < LOG_EMERG || level > LOG_DEBUG)
+		level = LOG_INFO;
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap, 0);
+	va_end(ap);
+}
+
 void
 fatal(const char *fmt, ...)
 {

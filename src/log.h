@@ -17,6 +17,8 @@ void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_at(int level, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 __attribute__((noreturn, format(printf, 1, 2))) void fatal(const char *, ...);
 __attribute__((noreturn, format(printf, 1, 2))) void fatalx(const char *, ...);
 

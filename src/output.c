@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * output.c -- collect what a service writes on stdout and stderr through
- * one pipe and log it line by line with the service's name. Lines are
- * escaped and capped, so a service cannot forge or flood log records.
- * The write end stays open here, so no state ever depends on pipe EOF.
+ * output.c -- collect what a service writes on stdout and stderr and log
+ * it line by line with the service's name. Lines are escaped and capped,
+ * so a service cannot forge or flood log records.
+ *
+ * A daemon's tree writes to one pipe whose write end stays open here, so
+ * no state depends on its EOF. Each accept = yes instance writes to a
+ * pipe of its own (a stream): two instances' partial lines can never be
+ * glued into one record that no process wrote, and a partial line is
+ * logged, marked, once its writers are gone.
  */
 #include "config.h"
 
@@ -24,24 +29,32 @@
 struct output {
 	char		*name;
 	int		 rfd;
-	int		 wfd;
+	int		 wfd;		/* -1 for a stream */
+	struct output	*next;		/* streams, to free at exit */
 	struct event	*ev;
 	char		 line[OUTPUT_LINE_MAX];
 	size_t		 len;
 	int		 truncated;	/* dropping the rest of a long line */
 };
 
+static struct output *streams;
+
+enum flush_why { FLUSH_LINE, FLUSH_TRUNCATED, FLUSH_PARTIAL };
+
 static void
-output_flush(struct output *o, int partial)
+output_flush(struct output *o, enum flush_why why)
 {
 	char	buf[OUTPUT_LINE_MAX * 4 + 1];
 
-	if (o->len == 0 && !partial)
+	if (o->len == 0 && why != FLUSH_TRUNCATED)
 		return;
 	log_escape(buf, sizeof buf, o->line, o->len);
-	log_info("%s: %s%s", o->name, buf, partial ? " [truncated]" : "");
+	log_info("%s: %s%s", o->name, buf, why == FLUSH_TRUNCATED ?
+	    " [truncated]" : why == FLUSH_PARTIAL ? " [partial]" : "");
 	o->len = 0;
 }
+
+static void	output_stream_free(struct output *);
 
 static void
 output_read_cb(evutil_socket_t fd, short what, void *arg)
@@ -57,6 +70,11 @@ output_read_cb(evutil_socket_t fd, short what, void *arg)
 		n = read(fd, buf, sizeof buf);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0 && o->wfd == -1) {
+			/* Every writer is gone: the rest is a partial line. */
+			output_stream_free(o);
+			return;
+		}
 		if (n <= 0)
 			return;
 		for (i = 0; i < n; i++) {
@@ -64,13 +82,13 @@ output_read_cb(evutil_socket_t fd, short what, void *arg)
 				if (o->truncated)
 					o->truncated = 0;
 				else
-					output_flush(o, 0);
+					output_flush(o, FLUSH_LINE);
 				continue;
 			}
 			if (o->truncated)
 				continue;
 			if (o->len == sizeof o->line) {
-				output_flush(o, 1);
+				output_flush(o, FLUSH_TRUNCATED);
 				o->truncated = 1;
 				continue;
 			}
@@ -109,17 +127,81 @@ output_fd(const struct output *o)
 {
 	return o->wfd;
 }
+
+/*
+ * A partial line left by a tree that is gone is logged now, marked, so
+ * the next start's first line is not glued to it.
+ */
+void
+output_end_of_run(struct output *o)
+{
+	if (o == NULL)
+		return;
+	output_read_cb(o->rfd, EV_READ, o);
+	if (!o->truncated)
+		output_flush(o, FLUSH_PARTIAL);
+	o->truncated = 0;
+}
+
 void
 output_free(struct output *o)
 {
 	if (o == NULL)
 		return;
 	output_read_cb(o->rfd, EV_READ, o);
-	output_flush(o, 0);
+	output_flush(o, FLUSH_PARTIAL);
 	if (o->ev != NULL)
 		event_free(o->ev);
 	close(o->rfd);
 	close(o->wfd);
 	free(o->name);
 	free(o);
+}
+
+/* The read end RFD of one process's own pipe; freed at its EOF. */
+void
+output_stream(struct event_base *base, const char *name, int rfd)
+{
+	struct output *o;
+
+	if (fcntl(rfd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("%s: output pipe O_NONBLOCK", name);
+	o = xcalloc(1, sizeof *o);
+	o->name = xstrdup(name);
+	o->rfd = rfd;
+	o->wfd = -1;
+	o->ev = event_new(base, rfd, EV_READ | EV_PERSIST, output_read_cb, o);
+	if (o->ev == NULL || event_add(o->ev, NULL) == -1) {
+		log_warnx("%s: cannot watch an instance's output", name);
+		output_stream_free(o);
+		return;
+	}
+	o->next = streams;
+	streams = o;
+}
+
+static void
+output_stream_free(struct output *o)
+{
+	struct output **p;
+
+	for (p = &streams; *p != NULL; p = &(*p)->next)
+		if (*p == o) {
+			*p = o->next;
+			break;
+		}
+	if (!o->truncated)
+		output_flush(o, FLUSH_PARTIAL);
+	if (o->ev != NULL)
+		event_free(o->ev);
+	close(o->rfd);
+	free(o->name);
+	free(o);
+}
+
+void
+output_streams_free(void)
+{
+	while (streams != NULL)
+		output_stream_free(streams);
 }

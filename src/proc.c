@@ -65,7 +65,20 @@ proc_get(pid_t pid, struct procinfo *pi)
 	return 0;
 }
 
-/* Every live process, with parent, session and start time. */
+static int
+proc_by_ppid(const void *a, const void *b)
+{
+	const struct procinfo *x = a, *y = b;
+
+	if (x->ppid != y->ppid)
+		return x->ppid < y->ppid ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/*
+ * Every live process, with parent, session and start time, sorted by
+ * parent: a tree below any process is then found without a second scan.
+ */
 struct procinfo *
 proc_scan(size_t *n)
 {
@@ -92,33 +105,54 @@ proc_scan(size_t *n)
 		all[(*n)++] = pi;
 	}
 	closedir(d);
+	if (*n > 1)
+		qsort(all, *n, sizeof *all, proc_by_ppid);
 	return all;
 }
 
-/* Every process below ROOT (ROOT excluded), by following parent links. */
+/* The first entry of ALL (sorted by parent) whose parent is PPID. */
+static size_t
+proc_first_child(const struct procinfo *all, size_t n, pid_t ppid)
+{
+	size_t	lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (all[mid].ppid < ppid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Every process below ROOT (ROOT excluded), breadth first over ALL as
+ * proc_scan() returns it: each level is one binary search per parent.
+ */
 pid_t *
 proc_descendants(const struct procinfo *all, size_t n, pid_t root,
     size_t *count)
 {
 	pid_t	*out = NULL;
-	size_t	 i, j, found = 0, before;
+	size_t	 found = 0, cap = 0, next = 0, i;
+	pid_t	 parent = root;
 
-	/* Breadth first: repeat until a pass adds nobody. */
-	do {
-		before = found;
-		for (i = 0; i < n; i++) {
-			int parent_in = all[i].ppid == root, known = 0;
-			for (j = 0; j < found && !parent_in; j++)
-				parent_in = all[i].ppid == out[j];
-			for (j = 0; j < found && !known; j++)
-				known = all[i].pid == out[j];
-			if (parent_in && !known && all[i].pid != root) {
-				out = xreallocarray(out, found + 1,
-				    sizeof *out);
-				out[found++] = all[i].pid;
+	for (;;) {
+		for (i = proc_first_child(all, n, parent);
+		    i < n && all[i].ppid == parent; i++) {
+			if (all[i].pid == root || all[i].pid == parent)
+				continue;
+			if (found == cap) {
+				cap = cap ? cap * 2 : 8;
+				out = xreallocarray(out, cap, sizeof *out);
 			}
+			out[found++] = all[i].pid;
 		}
-	} while (found != before);
+		if (next == found)
+			break;
+		parent = out[next++];
+	}
 	*count = found;
 	return out;
 }

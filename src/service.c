@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * service.c -- one state machine per service: when to launch, how to
- * react to readiness, exits and failures, the restart policy and start
- * limits, operator verbs and reload. Per-connection instances are in
- * service-accept.c. Sockets belong to listen.c, children are built by
- * spawn.c and supervised by supervise.c; this file decides.
+ * service.c -- the services: what each one owns (sockets, supervisor
+ * links, instances, output, counters) and the carrying out of what its
+ * lifecycle (lifecycle.c) decides. Supervisor records and exits, socket
+ * activity, timers and operator verbs all become lifecycle events here.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -25,33 +23,52 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "instance.h"
+#include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
 #include "output.h"
 #include "proc.h"
-#include "service-int.h"
 #include "service.h"
 #include "spawn.h"
-#include "supervise.h"
+#include "suplink.h"
 #include "xmalloc.h"
 
-#define HOLDOFF_MAX		60	/* seconds */
+struct service {
+	const struct service_conf *conf;	/* owned by a config */
+	char		*name;
+	struct listener	**ls;		/* one per conf->listen, same order */
+	size_t		 nls;
+	struct lifecycle lc;
+	struct output	*out;
+	struct suplink	*sup;		/* the current supervisor */
+	struct suplink	**drain;	/* accept = yes: older ones, draining */
+	size_t		 ndrain;
+	struct instances *inst;		/* accept = yes */
+	struct event	*timer;		/* start-timeout or hold-off */
+	int		 ready_fd;	/* the socket that woke us */
+	pid_t		 launched_pid;
+	pid_t		 main_pid;
+	double		 start_ts;
+	double		 ready_time;	/* seconds; <0: never ready */
+	int		 has_exit, exit_code, exit_signal;
+	char		*last_error;
+	int		 restart_pending;
+};
 
 static struct event_base *base;
 static struct service **services;
 static size_t	 nservices;
 static struct service **retired;	/* removed by reload, tree stopping */
 static size_t	 nretired;
-static int	 shutting_down;
 static struct config *current;		/* services point into it */
 static struct config **old_confs;	/* still used by retired services */
 static size_t	 nold_confs;
-static int	 backlog = CONF_BACKLOG_DEFAULT;
+static int	 shutting_down;
 static void	(*shutdown_done)(void);
 
-static void	 service_launch(struct service *, const char *why);
-static void	 service_timer_cb(evutil_socket_t, short, void *);
-static void	 services_retire_done(void);
+static const struct lc_ops service_lc_ops;
+static const struct suplink_ops service_link_ops;
 
 const char *
 service_state_name(enum service_state st)
@@ -74,140 +91,22 @@ service_state_name(enum service_state st)
 }
 
 static double
-ts_diff(const struct timespec *a, const struct timespec *b)
+now_mono(void)
 {
-	return (double)(a->tv_sec - b->tv_sec) +
-	    (double)(a->tv_nsec - b->tv_nsec) / 1e9;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
-now_ts(struct timespec *ts)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-}
-
-/* The one state setter: stamps the time and logs the transition. */
-static void
-service_set_state(struct service *s, enum service_state st)
-{
-	if (s->state != st)
-		log_info("%s: %s -> %s", s->name, service_state_name(s->state),
-		    service_state_name(st));
-	s->state = st;
-	now_ts(&s->since);
-}
-
-void
 service_set_error(struct service *s, const char *msg)
 {
 	free(s->last_error);
 	s->last_error = msg != NULL ? xstrdup(msg) : NULL;
 }
 
-/*
- * Timers are made on first use: most configured services never need
- * one, and a thousand idle services should cost little memory.
- */
-int
-service_timer_make(struct service *s, struct event **ev,
-    void (*cb)(evutil_socket_t, short, void *))
-{
-	if (*ev == NULL && (*ev = evtimer_new(base, cb, s)) == NULL) {
-		log_warnx("%s: cannot create a timer", s->name);
-		return -1;
-	}
-	return 0;
-}
-
 static void
-timer_arm(struct service *s, int secs)
-{
-	struct timeval tv = { secs, 0 };
-
-	if (service_timer_make(s, &s->timer, service_timer_cb) == -1 ||
-	    event_add(s->timer, &tv) == -1)
-		log_warnx("%s: cannot arm a timer", s->name);
-}
-
-static void
-timer_stop(struct service *s)
-{
-	if (s->timer != NULL)
-		event_del(s->timer);
-}
-
-void
-service_unwatch(struct service *s)
-{
-	size_t	i;
-
-	for (i = 0; i < s->nls; i++)
-		if (s->ls[i] != NULL)
-			listen_unwatch(s->ls[i]);
-}
-
-/* Watch the sockets, unless a limit or a back-off says not yet. */
-void
-service_watch(struct service *s)
-{
-	size_t	i;
-
-	if (s->conf->accept && ((int)s->ninst >= s->conf->max_instances ||
-	    (s->backoff != NULL && event_pending(s->backoff, EV_TIMEOUT,
-	    NULL))))
-		return;
-	for (i = 0; i < s->nls; i++)
-		if (s->ls[i] != NULL)
-			listen_watch(s->ls[i]);
-}
-
-static void
-service_close_sockets(struct service *s)
-{
-	size_t	i;
-
-	for (i = 0; i < s->nls; i++) {
-		listen_close(s->ls[i]);
-		s->ls[i] = NULL;
-	}
-}
-
-static int	service_open_sockets(struct service *, char **cause);
-
-/* ---- pid bookkeeping: supervisors and instances ---- */
-
-static struct service *
-service_by_sup(pid_t pid)
-{
-	size_t	i;
-
-	for (i = 0; i < nservices; i++)
-		if (services[i]->sup_pid == pid)
-			return services[i];
-	for (i = 0; i < nretired; i++)
-		if (retired[i]->sup_pid == pid)
-			return retired[i];
-	return NULL;
-}
-
-static struct service *
-service_by_instance(pid_t pid, size_t *idx)
-{
-	size_t	i, j;
-
-	for (i = 0; i < nservices + nretired; i++) {
-		struct service *s = i < nservices ? services[i] :
-		    retired[i - nservices];
-		for (j = 0; j < s->ninst; j++)
-			if (s->inst[j].pid == pid) {
-				*idx = j;
-				return s;
-			}
-	}
-	return NULL;
-}
-
-void
 service_record_exit(struct service *s, int status)
 {
 	if (status == -1) {
@@ -224,67 +123,33 @@ service_record_exit(struct service *s, int status)
 	}
 }
 
-/* ---- start limits ---- */
-
-/*
- * failed, for a hold-off that doubles from 1 s up to a minute and then
- * expires by itself. The sockets stay open (nobody else may take the
- * address) but are not watched meanwhile.
- */
 static void
-service_hold_off(struct service *s)
-{
-	s->holdoff = s->holdoff == 0 ? 1 : (s->holdoff * 2 > HOLDOFF_MAX ?
-	    HOLDOFF_MAX : s->holdoff * 2);
-	log_warnx("%s: holding off for %d s", s->name, s->holdoff);
-	service_unwatch(s);
-	service_set_state(s, SERVICE_FAILED);
-	timer_stop(s);
-	timer_arm(s, s->holdoff);
-}
-
-/*
- * More than start-limit-burst starts within start-limit-interval puts
- * the service in failed with a hold-off that doubles up to a minute and
- * then expires by itself: never a busy loop, never disabled for good.
- */
-static int
-service_may_start(struct service *s)
-{
-	struct timespec now;
-	size_t	 i, kept = 0;
-
-	now_ts(&now);
-	for (i = 0; i < s->nstarts; i++)
-		if (ts_diff(&now, &s->starts[i]) < s->conf->start_limit_interval)
-			s->starts[kept++] = s->starts[i];
-	s->nstarts = kept;
-	if ((int)s->nstarts >= s->conf->start_limit_burst) {
-		if (s->holdoff_passed) {
-			s->holdoff_passed = 0;
-			return 1;
-		}
-		log_warnx("%s: started %zu times in %d s", s->name, s->nstarts,
-		    s->conf->start_limit_interval);
-		service_hold_off(s);
-		return 0;
-	}
-	return 1;
-}
+service_instances_watch(void *arg, int on);
 
 static void
-service_note_start(struct service *s)
+service_limits(struct service *s)
 {
-	s->starts = xreallocarray(s->starts, s->nstarts + 1,
-	    sizeof *s->starts);
-	now_ts(&s->starts[s->nstarts++]);
+	const struct service_conf *sc = s->conf;
+
+	s->lc.lim.accept = sc->accept;
+	s->lc.lim.restart = sc->restart;
+	s->lc.lim.start_timeout = sc->start_timeout;
+	s->lc.lim.start_limit_burst = sc->start_limit_burst;
+	s->lc.lim.start_limit_interval = sc->start_limit_interval;
+	s->lc.lim.type = sc->type;
+	s->lc.lim.has_pidfile = sc->pidfile != NULL;
+	if (sc->accept && s->inst == NULL)
+		s->inst = instances_new(base, s->name,
+		    service_instances_watch, s);
+	if (s->inst != NULL)
+		instances_set_conf(s->inst, sc);
 }
 
 /*
  * Where the service's stdout and stderr go: a pipe made at its first
  * start, so a thousand services that never ran hold no pipe at all.
  */
-int
+static int
 service_output_fd(struct service *s)
 {
 	char	*cause = NULL;
@@ -298,286 +163,197 @@ service_output_fd(struct service *s)
 	return output_fd(s->out);
 }
 
-/* ---- accept = no: launching under a supervisor ---- */
+/* ---- what the lifecycle asks for ---- */
 
-static void
-service_sup_msg_cb(evutil_socket_t fd, short what, void *arg)
+static int
+op_launch(void *arg, const char *why)
 {
 	struct service *s = arg;
-	struct sup_msg m;
-	struct timespec now;
-	ssize_t	 n;
-
-	(void)what;
-	n = recv(fd, &m, sizeof m, MSG_DONTWAIT);
-	if (n <= 0) {
-		/* EOF: the supervisor is exiting; SIGCHLD will say so. */
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			event_del(s->sup_ev);
-		return;
-	}
-	if (n != (ssize_t)sizeof m || m.version != SUP_MSG_VERSION) {
-		log_warnx("%s: bad message from supervisor", s->name);
-		return;
-	}
-	m.text[sizeof m.text - 1] = '\0';
-	switch (m.type) {
-	case SUP_LAUNCHED:
-		s->launched_pid = s->main_pid = m.pid;
-		log_info("%s: launched pid %ld", s->name, (long)m.pid);
-		break;
-	case SUP_MAIN:
-		s->main_pid = m.pid;
-		log_debug("%s: main process is now pid %ld", s->name,
-		    (long)m.pid);
-		break;
-	case SUP_READY:
-		s->main_pid = m.pid;
-		now_ts(&now);
-		s->ready_time = ts_diff(&now, &s->start_ts);
-		s->holdoff = 0;
-		timer_stop(s);
-		if (s->state == SERVICE_STARTING) {
-			log_info("%s: ready, main pid %ld (%.3f s)", s->name,
-			    (long)m.pid, s->ready_time);
-			service_set_state(s, SERVICE_RUNNING);
-		}
-		break;
-	case SUP_FAILED:
-		s->start_failed = 1;
-		log_error("%s: start failed: %s", s->name, m.text);
-		service_set_error(s, m.text);
-		if (s->state == SERVICE_STARTING)
-			service_set_state(s, SERVICE_STOPPING);
-		break;
-	case SUP_EXITED:
-		service_record_exit(s, m.status);
-		if (m.status != -1 && WIFSIGNALED(m.status))
-			log_notice("%s: main process %ld killed by signal %s",
-			    s->name, (long)m.pid,
-			    sigabbrev_np(WTERMSIG(m.status)) != NULL ?
-			    sigabbrev_np(WTERMSIG(m.status)) : "?");
-		else if (m.status != -1)
-			log_notice("%s: main process %ld exited with status %d",
-			    s->name, (long)m.pid, WEXITSTATUS(m.status));
-		else
-			log_notice("%s: main process %ld ended", s->name,
-			    (long)m.pid);
-		if (m.status != -1 && !(WIFEXITED(m.status) &&
-		    WEXITSTATUS(m.status) == 0) &&
-		    s->exit_pending == EXIT_POLICY && s->state != SERVICE_STOPPING)
-			s->run_failed = 1;	/* for restart = on-failure */
-		s->main_pid = 0;
-		if (s->state == SERVICE_RUNNING || s->state == SERVICE_STARTING)
-			service_set_state(s, SERVICE_STOPPING);
-		break;
-	default:
-		log_warnx("%s: unknown message %u from supervisor", s->name,
-		    m.type);
-	}
-}
-
-static void
-service_send_stop(struct service *s)
-{
-	if (s->sup_pid != 0 && supervise_send(s->sup_fd, SUP_STOP, 0, 0,
-	    NULL) == -1)
-		log_warn("%s: cannot ask supervisor %ld to stop", s->name,
-		    (long)s->sup_pid);
-	if (s->state != SERVICE_STOPPED)
-		service_set_state(s, SERVICE_STOPPING);
-}
-
-static void
-service_launch(struct service *s, const char *why)
-{
 	struct sup_params p;
-	int	 fds[64];
+	int	 fds[CONF_MAX_LISTEN];
 	size_t	 i;
 	char	*cause = NULL;
 
-	if (s->sup_pid != 0 || !service_may_start(s))
-		return;
-	service_note_start(s);
-	for (i = 0; i < s->nls && i < 64; i++)
+	for (i = 0; i < s->nls && i < CONF_MAX_LISTEN; i++)
 		fds[i] = listen_fd(s->ls[i]);
 	memset(&p, 0, sizeof p);
 	p.conf = s->conf;
-	p.mode = s->conf->handoff == HANDOFF_STDIO ? SPAWN_STDIO :
-	    SPAWN_LISTEN_FDS;
-	p.fds = fds;
-	p.nfds = s->nls;
+	if (s->conf->accept)
+		p.mode = SPAWN_CONNECTION;
+	else if (s->conf->handoff == HANDOFF_STDIO)
+		p.mode = SPAWN_STDIO;
+	else
+		p.mode = SPAWN_LISTEN_FDS;
+	p.fds = s->conf->accept ? NULL : fds;
+	p.nfds = s->conf->accept ? 0 : s->nls;
 	p.out_fd = service_output_fd(s);
-	s->sup_pid = supervise_start(&p, &s->sup_fd, &cause);
-	if (s->sup_pid == -1) {
-		s->sup_pid = 0;
+	s->sup = suplink_start(s->name, &p, &service_link_ops, s, &cause);
+	if (s->sup == NULL && s->inst != NULL && (errno == EMFILE ||
+	    errno == ENFILE || errno == EAGAIN || errno == ENOMEM)) {
+		instances_pause(s->inst, cause);
+		free(cause);
+		return -2;
+	}
+	if (s->sup == NULL) {
 		log_error("%s: cannot start: %s", s->name, cause);
 		service_set_error(s, cause);
 		free(cause);
-		/* Retry later, not in a loop: fork failing means pressure. */
-		service_hold_off(s);
-		return;
+		return -1;
 	}
-	s->sup_ev = event_new(base, s->sup_fd, EV_READ | EV_PERSIST,
-	    service_sup_msg_cb, s);
-	if (s->sup_ev == NULL || event_add(s->sup_ev, NULL) == -1)
-		log_warnx("%s: cannot watch supervisor", s->name);
-	s->activations++;
-	s->start_failed = s->run_failed = 0;
-	s->restart_pending = 0;
-	s->exit_pending = EXIT_POLICY;
-	s->main_pid = s->launched_pid = 0;
-	s->ready_time = -1;
-	service_set_error(s, NULL);
-	now_ts(&s->start_ts);
-	service_unwatch(s);
+	if (!s->conf->accept) {
+		s->restart_pending = 0;
+		s->main_pid = s->launched_pid = 0;
+		s->ready_time = -1;
+		s->start_ts = now_mono();
+		service_set_error(s, NULL);
+	}
 	log_info("%s: starting (%s), supervisor pid %ld", s->name, why,
-	    (long)s->sup_pid);
-	service_set_state(s, SERVICE_STARTING);
-	timer_stop(s);
-	timer_arm(s, s->conf->start_timeout);
+	    (long)suplink_pid(s->sup));
+	return 0;
 }
 
-static void service_free(struct service *);
-
 static void
-service_orphan_timer_cb(evutil_socket_t fd, short what, void *arg)
+op_stop_tree(void *arg)
 {
 	struct service *s = arg;
 	size_t	i;
 
-	(void)fd;
-	(void)what;
-	for (i = 0; i < s->norphans; i++)
-		proc_signal(s->orphans[i].pid, s->orphans[i].start, SIGKILL);
-	s->norphans = 0;
+	if (s->sup != NULL)
+		suplink_stop(s->sup, s->conf->stop_timeout);
+	for (i = 0; i < s->ndrain; i++)
+		suplink_stop(s->drain[i], s->conf->stop_timeout);
 }
 
-/*
- * SIGTERM to ROOTS and every process below them now; remember them all
- * (with start times, so a reused pid is never hit) for a SIGKILL after
- * stop-timeout if they are still there.
- */
-void
-service_term_trees(struct service *s, const struct procinfo *all, size_t n,
-    const pid_t *roots, size_t nroots)
-{
-	struct timeval tv = { s->conf->stop_timeout, 0 };
-	size_t	 i, j, k, nd;
-	pid_t	*d;
-
-	for (i = 0; i < nroots; i++) {
-		d = proc_descendants(all, n, roots[i], &nd);
-		d = xreallocarray(d, nd + 1, sizeof *d);
-		d[nd++] = roots[i];
-		for (j = 0; j < nd; j++)
-			for (k = 0; k < n; k++)
-				if (all[k].pid == d[j]) {
-					s->orphans = xreallocarray(s->orphans,
-					    s->norphans + 1, sizeof *s->orphans);
-					s->orphans[s->norphans++] = all[k];
-					proc_signal(d[j], all[k].start, SIGTERM);
-				}
-		free(d);
-	}
-	if (s->norphans > 0 && service_timer_make(s, &s->orphan_timer,
-	    service_orphan_timer_cb) == 0)
-		evtimer_add(s->orphan_timer, &tv);
-}
-
-/*
- * The supervisor died, so its orphans are ours now, unattributed. The
- * ones holding this service's sockets, and everything below them, are
- * this service's daemon: stop them (TERM, then KILL after stop-timeout),
- * or the next activation would race a daemon nobody supervises.
- */
 static void
-service_kill_orphans(struct service *s)
+op_accept(void *arg)
 {
-	struct procinfo *all;
-	ino_t	 inodes[64];
-	pid_t	*roots = NULL;
-	size_t	 n, i, k, nroots = 0, ni = 0;
+	struct service *s = arg;
 
-	for (i = 0; i < s->nls && ni < 64; i++)
+	if (s->sup != NULL && s->inst != NULL && s->ready_fd != -1)
+		instances_accept(s->inst, s->ready_fd, s->sup);
+}
+
+/* Watch the sockets, unless a limit or a back-off says not yet. */
+static void
+op_watch(void *arg, int on)
+{
+	struct service *s = arg;
+	size_t	i;
+
+	if (on && (s->lc.state != LC_LISTENING ||
+	    (s->inst != NULL && !instances_may_accept(s->inst))))
+		on = 0;
+	for (i = 0; i < s->nls; i++)
+		if (s->ls[i] != NULL) {
+			if (on)
+				listen_watch(s->ls[i]);
+			else
+				listen_unwatch(s->ls[i]);
+		}
+}
+
+static void	service_listen_cb(struct listener *, int, void *);
+
+static int
+op_open_sockets(void *arg)
+{
+	struct service *s = arg;
+	char	*cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < s->nls; i++) {
 		if (s->ls[i] != NULL)
-			inodes[ni++] = listen_inode(s->ls[i]);
-	all = proc_scan(&n);
-	for (i = 0; i < n; i++) {
-		if (all[i].ppid != getpid() || service_by_sup(all[i].pid) ||
-		    service_by_instance(all[i].pid, &k) ||
-		    !proc_holds_socket(all[i].pid, inodes, ni))
 			continue;
-		log_notice("%s: stopping orphan pid %ld and its children",
-		    s->name, (long)all[i].pid);
-		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
-		roots[nroots++] = all[i].pid;
+		s->ls[i] = listen_open(&s->conf->listen[i], current->backlog,
+		    s->conf->socket_mode, s->name, &cause);
+		if (s->ls[i] == NULL) {
+			log_error("%s", cause);
+			service_set_error(s, cause);
+			free(cause);
+			return -1;
+		}
+		listen_set_cb(s->ls[i], service_listen_cb, s);
 	}
-	s->norphans = 0;
-	service_term_trees(s, all, n, roots, nroots);
-	free(roots);
-	free(all);
+	return 0;
 }
 
-/* The supervisor is gone: the whole tree is. Decide what comes next. */
 static void
-service_sup_exited(struct service *s, int status)
+op_close_sockets(void *arg)
 {
+	struct service *s = arg;
+	size_t	i;
 
-	if (s->sup_ev != NULL) {
-		/* Drain what it said last. */
-		service_sup_msg_cb(s->sup_fd, EV_READ, s);
-		service_sup_msg_cb(s->sup_fd, EV_READ, s);
-		event_free(s->sup_ev);
-		s->sup_ev = NULL;
+	for (i = 0; i < s->nls; i++) {
+		listen_close(s->ls[i]);
+		s->ls[i] = NULL;
 	}
-	close(s->sup_fd);
-	s->sup_fd = -1;
-	s->sup_pid = 0;
-	s->main_pid = s->launched_pid = 0;
-	timer_stop(s);
-	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		log_error("%s: supervisor ended abnormally (status 0x%x)",
-		    s->name, (unsigned)status);
-		service_set_error(s, "supervisor ended abnormally");
-		service_kill_orphans(s);
-		if (s->ready_time < 0)
-			s->start_failed = 1;
-		else
-			s->run_failed = 1;
-	}
-	if (shutting_down) {
-		service_set_state(s, SERVICE_STOPPED);
+}
+
+static void	service_timer_cb(evutil_socket_t, short, void *);
+
+static void
+op_timer(void *arg, int secs)
+{
+	struct service *s = arg;
+	struct timeval tv = { secs, 0 };
+
+	if (secs < 0) {
+		if (s->timer != NULL)
+			event_del(s->timer);
 		return;
 	}
-	switch (s->exit_pending) {
-	case EXIT_REMOVE:
-		return;
-	case EXIT_STOP:
-		service_close_sockets(s);
-		service_set_state(s, SERVICE_STOPPED);
-		return;
-	case EXIT_RESTART:
-		service_set_state(s, SERVICE_LISTENING);
-		s->restarts++;
-		service_launch(s, "restart");
+	/* Made on first use: most services never need one. */
+	if (s->timer == NULL &&
+	    (s->timer = evtimer_new(base, service_timer_cb, s)) == NULL) {
+		log_warnx("%s: cannot create a timer", s->name);
 		return;
 	}
-	/* A start that failed is held off, whatever the policy says next. */
-	if (s->start_failed) {
-		service_hold_off(s);
-		return;
-	}
-	service_set_state(s, SERVICE_LISTENING);
-	if (s->conf->restart == RESTART_ALWAYS ||
-	    (s->conf->restart == RESTART_ON_FAILURE && s->run_failed)) {
-		s->restarts++;
-		service_launch(s, "restart policy");
-		if (s->state != SERVICE_LISTENING)
-			return;
-	}
-	if (s->state == SERVICE_LISTENING)
-		service_watch(s);
+	if (evtimer_add(s->timer, &tv) == -1)
+		log_warnx("%s: cannot arm a timer", s->name);
+}
+
+static void
+op_set_error(void *arg, const char *msg)
+{
+	service_set_error(arg, msg);
+}
+
+static double
+op_now(void *arg)
+{
+	(void)arg;
+	return now_mono();
+}
+
+static const struct lc_ops service_lc_ops = {
+	.launch = op_launch,
+	.stop_tree = op_stop_tree,
+	.accept = op_accept,
+	.watch = op_watch,
+	.open_sockets = op_open_sockets,
+	.close_sockets = op_close_sockets,
+	.timer = op_timer,
+	.set_error = op_set_error,
+	.now = op_now,
+};
+
+static void
+service_event(struct service *s, enum lc_event ev, int bad)
+{
+	lc_event(&s->lc, ev, bad);
+}
+
+/* ---- events from sockets and timers ---- */
+
+static void
+service_listen_cb(struct listener *l, int fd, void *arg)
+{
+	struct service *s = arg;
+
+	(void)l;
+	s->ready_fd = fd;
+	service_event(s, LE_ACTIVITY, 0);
+	s->ready_fd = -1;
 }
 
 static void
@@ -588,8 +364,7 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	switch (s->state) {
-	case SERVICE_STARTING:
+	if (s->lc.state == LC_STARTING) {
 		if (s->conf->type == TYPE_DAEMON &&
 		    s->main_pid == s->launched_pid)
 			snprintf(msg, sizeof msg, "not ready within %d s: the "
@@ -607,49 +382,148 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 			    ": no valid pid in the pidfile" : "");
 		log_error("%s: start failed: %s", s->name, msg);
 		service_set_error(s, msg);
-		s->start_failed = 1;
-		service_send_stop(s);
-		break;
-	case SERVICE_FAILED:
-		log_info("%s: hold-off over", s->name);
-		s->holdoff_passed = 1;
-		service_set_state(s, SERVICE_LISTENING);
-		if (s->conf->restart != RESTART_ON_DEMAND && !s->conf->accept)
-			service_launch(s, "restart policy");
-		else
-			service_watch(s);
-		break;
-	default:
-		break;
 	}
+	service_event(s, LE_TIMER, 0);
 }
 
 static void
-service_listen_cb(struct listener *l, int fd, void *arg)
+service_instances_watch(void *arg, int on)
+{
+	op_watch(arg, on);
+}
+
+/* ---- events from the supervisor ---- */
+
+static void
+log_exit(struct service *s, pid_t pid, int status)
+{
+	if (status != -1 && WIFSIGNALED(status))
+		log_notice("%s: main process %ld killed by signal %s",
+		    s->name, (long)pid, sigabbrev_np(WTERMSIG(status)) != NULL ?
+		    sigabbrev_np(WTERMSIG(status)) : "?");
+	else if (status != -1)
+		log_notice("%s: main process %ld exited with status %d",
+		    s->name, (long)pid, WEXITSTATUS(status));
+	else
+		log_notice("%s: main process %ld ended", s->name, (long)pid);
+}
+
+static void
+service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 {
 	struct service *s = arg;
 
-	(void)l;
-	if (s->conf->accept)
-		service_accept(s, fd);
-	else if (s->state == SERVICE_LISTENING)
-		service_launch(s, "activity on a socket");
-	else
-		service_unwatch(s);
+	/* Only an instance's output pipe comes this way. */
+	if (fd != -1 && m->type == SUP_INSTANCE)
+		output_stream(base, s->name, fd);
+	else if (fd != -1)
+		close(fd);
+	switch (m->type) {
+	case SUP_LAUNCHED:
+		s->launched_pid = s->main_pid = m->pid;
+		log_info("%s: launched pid %ld", s->name, (long)m->pid);
+		break;
+	case SUP_MAIN:
+		s->main_pid = m->pid;
+		log_debug("%s: main process is now pid %ld", s->name,
+		    (long)m->pid);
+		break;
+	case SUP_READY:
+		s->main_pid = m->pid;
+		s->ready_time = now_mono() - s->start_ts;
+		if (s->lc.state == LC_STARTING)
+			log_info("%s: ready, main pid %ld (%.3f s)", s->name,
+			    (long)m->pid, s->ready_time);
+		service_event(s, LE_READY, 0);
+		break;
+	case SUP_FAILED:
+		log_error("%s: start failed: %s", s->name, m->text);
+		service_set_error(s, m->text);
+		service_event(s, LE_START_FAILED, 1);
+		break;
+	case SUP_EXITED:
+		service_record_exit(s, m->status);
+		log_exit(s, m->pid, m->status);
+		s->main_pid = 0;
+		service_event(s, LE_MAIN_EXITED, m->status != -1 &&
+		    !(WIFEXITED(m->status) && WEXITSTATUS(m->status) == 0));
+		break;
+	case SUP_INSTANCE:
+		if (s->inst != NULL)
+			instances_spawned(s->inst, (uint32_t)m->status, m->pid);
+		log_debug("%s: instance pid %ld", s->name, (long)m->pid);
+		break;
+	case SUP_INSTANCE_FAILED:
+		service_set_error(s, m->text);
+		if (s->inst != NULL)
+			instances_spawn_failed(s->inst, (uint32_t)m->status,
+			    m->pid, m->text);
+		break;
+	case SUP_INSTANCE_EXITED:
+		service_record_exit(s, m->status);
+		if (s->inst != NULL)
+			instances_exited(s->inst, m->pid);
+		break;
+	case SUP_LOG:
+		log_at(m->status, "%s: %s", s->name, m->text);
+		break;
+	default:
+		log_warnx("%s: unknown record %u from supervisor %ld", s->name,
+		    m->type, (long)suplink_pid(l));
+	}
 }
+
+static void	services_retire_done(void);
+
+static void
+service_sup_gone(void *arg, struct suplink *l, int status)
+{
+	struct service *s = arg;
+	int	 bad = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	size_t	 i;
+
+	if (s->inst != NULL)
+		instances_forget(s->inst, l);
+	if (bad)
+		service_set_error(s, "supervisor ended abnormally");
+	for (i = 0; i < s->ndrain; i++)
+		if (s->drain[i] == l) {
+			s->drain[i] = s->drain[--s->ndrain];
+			/* The last one out ends a stop that waited for it. */
+			if (s->sup == NULL && s->ndrain == 0 &&
+			    lc_shown(s->lc.state) == SERVICE_STOPPING)
+				service_event(s, LE_SUP_GONE, 0);
+			return;
+		}
+	if (l != s->sup)
+		return;
+	s->sup = NULL;
+	s->main_pid = s->launched_pid = 0;
+	output_end_of_run(s->out);
+	/* A reload changed the service meanwhile: it applies from now on. */
+	service_limits(s);
+	if (s->ndrain > 0 && lc_shown(s->lc.state) == SERVICE_STOPPING) {
+		s->lc.sup_running = 0;
+		return;
+	}
+	service_event(s, LE_SUP_GONE, bad);
+}
+
+static const struct suplink_ops service_link_ops = {
+	.msg = service_sup_msg,
+	.gone = service_sup_gone,
+};
 
 /* ---- reaping ---- */
 
 /*
- * Reap every exited child and adopted orphan: SIGCHLD coalesces, so loop
- * until nothing is left, and look each pid up. Unknown pids are strays
- * of instances, or orphans of a supervisor that died.
+ * Reap every exited child: SIGCHLD coalesces, so loop until nothing is
+ * left. Our children are supervisors, and the orphans of a supervisor
+ * that died; anything else is a stray reaped and forgotten.
  */
 void
 services_sigchld(void)
 {
-	struct service *s;
-	size_t	 idx, i;
 	pid_t	 pid;
 	int	 status;
 
@@ -659,68 +533,20 @@ services_sigchld(void)
 			continue;
 		if (pid <= 0)
 			break;
-		if ((s = service_by_sup(pid)) != NULL)
-			service_sup_exited(s, status);
-		else if ((s = service_by_instance(pid, &idx)) != NULL)
-			service_instance_exited(s, idx, status);
-		else
+		if (!suplinks_reaped(pid, status))
 			log_debug("reaped stray pid %ld", (long)pid);
 	}
 	services_retire_done();
-	if (shutting_down && shutdown_done != NULL) {
-		for (i = 0; i < nservices; i++)
-			if (services[i]->sup_pid != 0 || services[i]->ninst > 0)
-				return;
-		if (nretired == 0) {
-			void (*done)(void) = shutdown_done;
-			shutdown_done = NULL;
-			done();
-		}
+	if (shutting_down && shutdown_done != NULL && suplinks_busy() == 0) {
+		void (*done)(void) = shutdown_done;
+		shutdown_done = NULL;
+		done();
 	}
 }
 
-/* Free retired services whose tree is gone, then configs nobody uses. */
-static void
-services_retire_done(void)
-{
-	struct service *s;
-	size_t	i;
+/* ---- creation and the list ---- */
 
-	for (i = 0; i < nretired; ) {
-		s = retired[i];
-		if (s->sup_pid == 0 && s->ninst == 0) {
-			retired[i] = retired[--nretired];
-			service_free(s);
-		} else
-			i++;
-	}
-	if (nretired == 0) {
-		for (i = 0; i < nold_confs; i++)
-			conf_free(old_confs[i]);
-		nold_confs = 0;
-	}
-}
-
-/* ---- creation, operator verbs ---- */
-
-static int
-service_open_sockets(struct service *s, char **cause)
-{
-	size_t	 i;
-
-	for (i = 0; i < s->nls; i++) {
-		if (s->ls[i] != NULL)
-			continue;
-		s->ls[i] = listen_open(&s->conf->listen[i], backlog,
-		    s->conf->socket_mode, s->name, cause);
-		if (s->ls[i] == NULL)
-			return -1;
-		listen_set_cb(s->ls[i], service_listen_cb, s);
-	}
-	return 0;
-}
-
-static struct service *
+struct service *
 service_new(const struct service_conf *sc)
 {
 	struct service *s = xcalloc(1, sizeof *s);
@@ -729,10 +555,10 @@ service_new(const struct service_conf *sc)
 	s->name = xstrdup(sc->name);
 	s->nls = sc->nlisten;
 	s->ls = xcalloc(s->nls, sizeof *s->ls);
-	s->sup_fd = -1;
+	s->ready_fd = -1;
 	s->ready_time = -1;
-	s->state = SERVICE_LISTENING;
-	now_ts(&s->since);
+	lc_init(&s->lc, s->name, &service_lc_ops, s);
+	service_limits(s);
 	return s;
 }
 
@@ -748,81 +574,76 @@ service_free(struct service *s)
 	free(s->ls);
 	if (s->timer != NULL)
 		event_free(s->timer);
-	if (s->backoff != NULL)
-		event_free(s->backoff);
-	if (s->orphan_timer != NULL)
-		event_free(s->orphan_timer);
-	free(s->orphans);
-	if (s->sup_ev != NULL)
-		event_free(s->sup_ev);
-	if (s->sup_fd != -1)
-		close(s->sup_fd);
+	instances_free(s->inst);
 	output_free(s->out);
-	free(s->starts);
-	free(s->inst);
+	lc_free(&s->lc);
+	free(s->drain);
 	free(s->last_error);
 	free(s->name);
 	free(s);
 }
 
+/* Free retired services whose tree is gone, then configs nobody uses. */
+static void
+services_retire_done(void)
+{
+	struct service *s;
+	size_t	i;
+
+	for (i = 0; i < nretired; ) {
+		s = retired[i];
+		if (s->sup == NULL && s->ndrain == 0) {
+			retired[i] = retired[--nretired];
+			service_free(s);
+		} else
+			i++;
+	}
+	if (nretired == 0) {
+		for (i = 0; i < nold_confs; i++)
+			conf_free(old_confs[i]);
+		nold_confs = 0;
+	}
+}
+
 int
 services_init(struct event_base *b, struct config *conf, char **cause)
 {
-	size_t	i;
+	size_t	i, j;
 
 	base = b;
 	current = conf;
-	backlog = conf->backlog;
 	listen_set_base(b);
+	suplinks_init(b);
 	services = xcalloc(conf->nservices, sizeof *services);
 	for (i = 0; i < conf->nservices; i++) {
 		struct service *s = service_new(&conf->services[i]);
 		services[nservices++] = s;
-		if (service_open_sockets(s, cause) == -1)
-			return -1;
+		for (j = 0; j < s->nls; j++) {
+			s->ls[j] = listen_open(&s->conf->listen[j],
+			    conf->backlog, s->conf->socket_mode, s->name,
+			    cause);
+			if (s->ls[j] == NULL)
+				return -1;
+			listen_set_cb(s->ls[j], service_listen_cb, s);
+		}
 	}
 	for (i = 0; i < nservices; i++) {
-		service_watch(services[i]);
+		op_watch(services[i], 1);
 		log_debug("%s: listening", services[i]->name);
 	}
 	return 0;
 }
 
-static void
-service_stop_tree(struct service *s, int exit_pending)
-{
-
-	timer_stop(s);
-	s->exit_pending = exit_pending;
-	service_unwatch(s);
-	if (s->sup_pid != 0)
-		service_send_stop(s);
-	if (s->ninst > 0)
-		service_stop_instances(s);
-}
+/* ---- operator verbs ---- */
 
 int
 service_start(struct service *s, char **cause)
 {
-	timer_stop(s);
-	s->holdoff = 0;
-	s->holdoff_passed = 1;
-	if (s->state == SERVICE_STOPPING) {
-		s->exit_pending = EXIT_RESTART;
-		return 0;
-	}
-	if (service_open_sockets(s, cause) == -1) {
-		service_close_sockets(s);
-		service_set_state(s, SERVICE_STOPPED);
+	if (lc_event(&s->lc, LE_START, 0) == -1) {
+		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
+		    "cannot open the sockets");
 		return -1;
 	}
-	if (s->state == SERVICE_STARTING || s->state == SERVICE_RUNNING)
-		return 0;
-	service_set_state(s, SERVICE_LISTENING);
-	if (!s->conf->accept)
-		service_launch(s, "operator start");
-	if (s->state == SERVICE_LISTENING)
-		service_watch(s);
 	return 0;
 }
 
@@ -830,29 +651,18 @@ int
 service_stop(struct service *s, char **cause)
 {
 	(void)cause;
-	if (s->state == SERVICE_STOPPED)
-		return 0;
-	service_stop_tree(s, EXIT_STOP);
-	if (s->sup_pid == 0) {
-		service_close_sockets(s);
-		service_set_state(s, SERVICE_STOPPED);
-	}
+	service_event(s, LE_STOP, 0);
 	return 0;
 }
 
 int
 service_restart(struct service *s, char **cause)
 {
-	if (s->sup_pid == 0 && s->ninst == 0)
-		return service_start(s, cause);
-	if (s->conf->accept) {
-		service_stop_tree(s, EXIT_POLICY);
-		service_set_state(s, SERVICE_LISTENING);
-		service_watch(s);
-		return 0;
+	if (lc_event(&s->lc, LE_RESTART, 0) == -1) {
+		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
+		    "cannot open the sockets");
+		return -1;
 	}
-	s->holdoff_passed = 1;
-	service_stop_tree(s, EXIT_RESTART);
 	return 0;
 }
 
@@ -864,8 +674,8 @@ services_shutdown(void (*done)(void))
 	shutting_down = 1;
 	shutdown_done = done;
 	for (i = 0; i < nservices; i++) {
-		service_stop_tree(services[i], EXIT_STOP);
-		service_close_sockets(services[i]);
+		service_event(services[i], LE_STOP, 0);
+		op_close_sockets(services[i]);
 	}
 	services_sigchld();
 }
@@ -887,14 +697,14 @@ service_find(const char *name)
 {
 	size_t	i;
 
-	/* Entries are NULL while a reload moves services to the new list. */
 	for (i = 0; i < nservices; i++)
 		if (services[i] != NULL && strcmp(services[i]->name, name) == 0)
 			return services[i];
 	return NULL;
 }
 
-/* A snapshot for the status socket: the tree comes from /proc. */
+/* ---- status ---- */
+
 void
 service_info_free(struct service_info *info)
 {
@@ -904,17 +714,41 @@ service_info_free(struct service_info *info)
 	info->pids = NULL;
 }
 
-void
-service_info(struct service *s, struct service_info *info)
+static void
+info_add_tree(struct service_info *info, const struct procinfo *all,
+    size_t n, const struct suplink *l)
 {
-	struct timespec now;
-	struct procinfo *all;
-	size_t	 n, i, nd;
 	pid_t	*d;
+	size_t	 nd;
+
+	d = proc_descendants(all, n, suplink_pid(l), &nd);
+	if (nd == 0) {
+		free(d);
+		return;
+	}
+	info->pids = xreallocarray(info->pids, info->npids + nd,
+	    sizeof *info->pids);
+	memcpy(info->pids + info->npids, d, nd * sizeof *d);
+	info->npids += nd;
+	free(d);
+}
+
+int
+service_has_tree(const struct service *s)
+{
+	return s->sup != NULL || s->ndrain > 0;
+}
+
+/* A snapshot for the status socket; the tree comes from ALL. */
+void
+service_info(struct service *s, struct service_info *info,
+    const struct procinfo *all, size_t nall)
+{
+	size_t	i;
 
 	memset(info, 0, sizeof *info);
 	info->name = s->name;
-	info->state = s->state;
+	info->state = lc_shown(s->lc.state);
 	info->accept = s->conf->accept;
 	info->type = conf_type_name(s->conf->type);
 	info->nlisten = s->conf->nlisten;
@@ -922,37 +756,163 @@ service_info(struct service *s, struct service_info *info)
 	for (i = 0; i < info->nlisten; i++)
 		info->listen[i] = s->conf->listen[i].spec;
 	info->main_pid = s->main_pid;
-	info->activations = s->activations;
-	info->restarts = s->restarts;
-	info->instances = s->ninst;
-	info->accepted = s->accepted;
-	info->refused = s->refused;
+	if (s->inst != NULL) {
+		info->activations = instances_started(s->inst);
+		info->instances = instances_live(s->inst);
+		info->accepted = instances_accepted(s->inst);
+		info->refused = instances_refused(s->inst);
+	} else
+		info->activations = s->lc.launches;
+	info->restarts = s->lc.restarts;
 	info->has_exit = s->has_exit;
 	info->exit_code = s->exit_code;
 	info->exit_signal = s->exit_signal;
-	now_ts(&now);
-	info->since = ts_diff(&now, &s->since);
+	info->since = now_mono() - s->lc.since;
 	info->ready_time = s->ready_time;
 	info->restart_pending = s->restart_pending;
 	info->last_error = s->last_error;
-	if (s->sup_pid == 0 && s->ninst == 0)
+	if (all == NULL)
 		return;
-	all = proc_scan(&n);
-	if (s->sup_pid != 0) {
-		info->pids = proc_descendants(all, n, s->sup_pid, &info->npids);
-	}
-	for (i = 0; i < s->ninst; i++) {
-		d = proc_descendants(all, n, s->inst[i].pid, &nd);
-		info->pids = xreallocarray(info->pids, info->npids + nd + 1,
-		    sizeof *info->pids);
-		info->pids[info->npids++] = s->inst[i].pid;
-		if (nd > 0)
-			memcpy(info->pids + info->npids, d, nd * sizeof *d);
-		info->npids += nd;
-		free(d);
-	}
-	free(all);
+	if (s->sup != NULL)
+		info_add_tree(info, all, nall, s->sup);
+	for (i = 0; i < s->ndrain; i++)
+		info_add_tree(info, all, nall, s->drain[i]);
 }
+
+/* ---- reload's steps ---- */
+
+int
+service_is_stopped(const struct service *s)
+{
+	return s->lc.state == LC_STOPPED;
+}
+
+const struct config *
+services_config(void)
+{
+	return current;
+}
+
+struct listener *
+services_take_listener(const struct addr *a, struct service **from,
+    size_t *idx)
+{
+	struct listener *l;
+	size_t	i, j;
+
+	for (i = 0; i < nservices; i++)
+		for (j = 0; j < services[i]->nls; j++) {
+			l = services[i]->ls[j];
+			if (l != NULL && listen_matches(l, a)) {
+				services[i]->ls[j] = NULL;
+				*from = services[i];
+				*idx = j;
+				return l;
+			}
+		}
+	return NULL;
+}
+
+void
+service_put_listener(struct service *s, size_t idx, struct listener *l)
+{
+	s->ls[idx] = l;
+}
+
+/* Did anything a supervisor was started with change? */
+static int
+service_launch_changed(const struct service_conf *a,
+    const struct service_conf *b)
+{
+	size_t	i;
+
+	if (strcmp(a->command, b->command) != 0 || a->accept != b->accept ||
+	    a->type != b->type || a->handoff != b->handoff ||
+	    (a->pidfile == NULL) != (b->pidfile == NULL) ||
+	    (a->pidfile != NULL && strcmp(a->pidfile, b->pidfile) != 0) ||
+	    (a->user == NULL) != (b->user == NULL) ||
+	    (a->group == NULL) != (b->group == NULL) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    strcmp(a->chdir, b->chdir) != 0 || a->nenv != b->nenv ||
+	    (!a->accept && !conf_listen_equal(a, b)))
+		return 1;
+	for (i = 0; i < a->nenv; i++)
+		if (strcmp(a->env[i], b->env[i]) != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Point S at its new settings. A running daemon is left alone: what
+ * changed applies at its next start. Instances spawned from now on use
+ * the new settings: a supervisor of the old ones drains.
+ */
+void
+service_reconfigure(struct service *s, const struct service_conf *sc,
+    struct listener **ls)
+{
+	size_t	i;
+	int	changed = service_launch_changed(s->conf, sc);
+
+	for (i = 0; i < s->nls; i++)
+		listen_close(s->ls[i]);	/* addresses dropped */
+	free(s->ls);
+	s->nls = sc->nlisten;
+	s->ls = ls;
+	for (i = 0; i < s->nls; i++)
+		if (s->ls[i] != NULL)
+			listen_set_cb(s->ls[i], service_listen_cb, s);
+	s->conf = sc;
+	if (changed && s->lc.sup_running) {
+		if (s->lc.lim.accept && s->lc.state == LC_LISTENING) {
+			s->drain = xreallocarray(s->drain, s->ndrain + 1,
+			    sizeof *s->drain);
+			s->drain[s->ndrain++] = s->sup;
+			suplink_drain(s->sup);
+			s->sup = NULL;
+			s->lc.sup_running = 0;
+		} else
+			s->restart_pending = 1;
+	}
+	if (!s->lc.sup_running)
+		service_limits(s);
+	else if (s->inst != NULL)
+		instances_set_conf(s->inst, sc);
+}
+
+void
+services_replace(struct service **next, size_t n, struct config *nc)
+{
+	struct service *s;
+	size_t	i, j;
+
+	/* What is in the old list and not in the new was removed. */
+	for (i = 0; i < nservices; i++) {
+		s = services[i];
+		for (j = 0; j < n && next[j] != s; j++)
+			;
+		if (j < n)
+			continue;
+		log_info("%s: removed", s->name);
+		service_event(s, LE_REMOVE, 0);
+		op_close_sockets(s);
+		retired = xreallocarray(retired, nretired + 1,
+		    sizeof *retired);
+		retired[nretired++] = s;
+	}
+	free(services);
+	services = next;
+	nservices = n;
+	old_confs = xreallocarray(old_confs, nold_confs + 1,
+	    sizeof *old_confs);
+	old_confs[nold_confs++] = current;
+	current = nc;
+	for (i = 0; i < nservices; i++)
+		if (services[i]->lc.state == LC_LISTENING)
+			op_watch(services[i], 1);
+	services_retire_done();
+}
+
 /* Free everything at exit, so leak checkers see only real leaks. */
 void
 services_free(void)
@@ -974,145 +934,6 @@ services_free(void)
 	nold_confs = 0;
 	conf_free(current);
 	current = NULL;
-}
-
-/* Find and take an open listener for SPEC from any current service. */
-static struct listener *
-reload_take_listener(const char *spec)
-{
-	struct listener *l;
-	size_t	i, j;
-
-	for (i = 0; i < nservices; i++)
-		for (j = 0; j < services[i]->nls; j++) {
-			l = services[i]->ls[j];
-			if (l != NULL && strcmp(listen_spec(l), spec) == 0) {
-				services[i]->ls[j] = NULL;
-				return l;
-			}
-		}
-	return NULL;
-}
-
-/*
- * Validate-then-swap, second half (the config is already valid): first
- * gather every socket the new config needs, taking over the open ones by
- * address so an unchanged address keeps the very same socket (no
- * connection is refused) and opening only the new ones. Should any open
- * fail, every taken socket is put back and nothing has changed. Then
- * apply: removed services are stopped, kept ones point at their new
- * config (a running daemon is left alone; a changed one is marked
- * restart-pending), new ones start listening.
- */
-int
-services_reload(struct config *nc, char **cause)
-{
-	struct listener ***taken;
-	struct service **next, *s;
-	size_t	 i, j, k;
-
-	taken = xcalloc(nc->nservices, sizeof *taken);
-	for (i = 0; i < nc->nservices; i++) {
-		const struct service_conf *sc = &nc->services[i];
-		taken[i] = xcalloc(sc->nlisten, sizeof **taken);
-		for (j = 0; j < sc->nlisten; j++) {
-			taken[i][j] = reload_take_listener(sc->listen[j].spec);
-			if (taken[i][j] == NULL)
-				taken[i][j] = listen_open(&sc->listen[j],
-				    nc->backlog, sc->socket_mode, sc->name,
-				    cause);
-			if (taken[i][j] == NULL)
-				goto rollback;
-		}
-	}
-
-	backlog = nc->backlog;
-	next = xcalloc(nc->nservices, sizeof *next);
-	for (i = 0; i < nc->nservices; i++) {
-		const struct service_conf *sc = &nc->services[i];
-		s = service_find(sc->name);
-		if (s == NULL) {
-			s = service_new(sc);
-			log_info("%s: added", sc->name);
-		} else {
-			for (j = 0; j < s->nls; j++)
-				listen_close(s->ls[j]);	/* dropped addresses */
-			free(s->ls);
-			s->nls = sc->nlisten;
-			s->ls = xcalloc(s->nls, sizeof *s->ls);
-			/*
-			 * A running daemon is left alone: what changed applies
-			 * at its next start. Instances always start afresh.
-			 */
-			if (!conf_service_equal(s->conf, sc))
-				s->restart_pending = s->sup_pid != 0 &&
-				    !sc->accept;
-			s->conf = sc;
-			for (k = 0; k < nservices; k++)
-				if (services[k] == s)
-					services[k] = NULL;
-		}
-		for (j = 0; j < sc->nlisten; j++) {
-			s->ls[j] = taken[i][j];
-			listen_set_cb(s->ls[j], service_listen_cb, s);
-		}
-		if (s->state == SERVICE_STOPPED)
-			service_close_sockets(s);
-		next[i] = s;
-	}
-	/* What is left in the old list was removed from the config. */
-	for (k = 0; k < nservices; k++) {
-		if ((s = services[k]) == NULL)
-			continue;
-		log_info("%s: removed", s->name);
-		service_stop_tree(s, EXIT_REMOVE);
-		service_close_sockets(s);
-		if (s->state != SERVICE_STOPPING)
-			service_set_state(s, SERVICE_STOPPED);
-		retired = xreallocarray(retired, nretired + 1,
-		    sizeof *retired);
-		retired[nretired++] = s;
-	}
-	free(services);
-	services = next;
-	nservices = nc->nservices;
-	old_confs = xreallocarray(old_confs, nold_confs + 1,
-	    sizeof *old_confs);
-	old_confs[nold_confs++] = current;
-	current = nc;
-	for (i = 0; i < nservices; i++)
-		if (services[i]->state == SERVICE_LISTENING)
-			service_watch(services[i]);
-	for (i = 0; i < nc->nservices; i++)
-		free(taken[i]);
-	free(taken);
-	services_retire_done();
-	return 0;
-
-rollback:
-	/* Give taken sockets back to their owners; close the new ones. */
-	for (i = 0; i < nc->nservices; i++) {
-		for (j = 0; j < nc->services[i].nlisten; j++) {
-			struct listener *l = taken[i][j];
-			int back = 0;
-			if (l == NULL)
-				continue;
-			for (k = 0; k < nservices && !back; k++) {
-				size_t m;
-				s = services[k];
-				for (m = 0; m < s->nls && !back; m++)
-					if (s->ls[m] == NULL && strcmp(
-					    s->conf->listen[m].spec,
-					    listen_spec(l)) == 0) {
-						s->ls[m] = l;
-						back = 1;
-					}
-			}
-			if (!back)
-				listen_close(l);
-		}
-		free(taken[i]);
-	}
-	free(taken);
-	return -1;
+	suplinks_free();
+	output_streams_free();
 }

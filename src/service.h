@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* service.h -- the per-service state machine, its policies and counters. */
+/*
+ * service.h -- the services: each one's sockets, supervisor, instances,
+ * counters and lifecycle (lifecycle.c decides, service.c carries out).
+ */
 #ifndef ACTIVATOR_SERVICE_H
 #define ACTIVATOR_SERVICE_H
 
@@ -8,6 +11,10 @@
 
 struct event_base;
 struct config;
+struct service_conf;
+struct listener;
+struct addr;
+struct procinfo;
 struct service;			/* opaque: owned by service.c */
 
 enum service_state {
@@ -53,11 +60,6 @@ const char	*service_state_name(enum service_state);
  */
 int		 services_init(struct event_base *, struct config *,
 		    char **cause);
-/*
- * Swap in NEW (already validated): keep unchanged sockets and daemons.
- * On success NEW is owned here; on failure nothing changed.
- */
-int		 services_reload(struct config *new_conf, char **cause);
 void		 services_free(void);
 /* Stop every service; DONE is called once no process is left. */
 void		 services_shutdown(void (*done)(void));
@@ -66,12 +68,32 @@ void		 services_sigchld(void);
 size_t		 services_count(void);
 struct service	*service_at(size_t);
 struct service	*service_find(const char *name);
-void		 service_info(struct service *, struct service_info *);
+/* Has S processes (a supervisor) that service_info() would list? */
+int		 service_has_tree(const struct service *);
+/* ALL: one proc_scan() for the whole request, or NULL. */
+void		 service_info(struct service *, struct service_info *,
+		    const struct procinfo *all, size_t nall);
 void		 service_info_free(struct service_info *);
 
 /* Operator verbs; -1 and *cause on error. */
 int		 service_start(struct service *, char **cause);
 int		 service_stop(struct service *, char **cause);
 int		 service_restart(struct service *, char **cause);
+
+/* For reload.c: the steps of a reload, each on one service. */
+int		 service_is_stopped(const struct service *);
+const struct config *services_config(void);
+/* Take the open socket bound to A, from any service; NULL if none. */
+struct listener	*services_take_listener(const struct addr *,
+		    struct service **from, size_t *idx);
+void		 service_put_listener(struct service *, size_t idx,
+		    struct listener *);
+struct service	*service_new(const struct service_conf *);
+/* Point S at SC with the sockets LS (SC->nlisten of them, owned now). */
+void		 service_reconfigure(struct service *,
+		    const struct service_conf *, struct listener **ls);
+/* Install the new list and config; removed services are retired. */
+void		 services_replace(struct service **next, size_t n,
+		    struct config *);
 
 #endif /* ACTIVATOR_SERVICE_H */

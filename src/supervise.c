@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +75,14 @@ struct sup {
 	int		 notify_fd;
 	char		 notify_name[64];
 	char		 last_pidfile[64];
+	int		 sig_fd;	/* signalfd: SIGCHLD, SIGTERM */
+	int		 draining;	/* exit once no process is left */
+	int		 out_fd;	/* the service's output, or -1 */
+	struct sup_instance {		/* accept = yes */
+		pid_t	 pid;
+		uint32_t id;
+	}		*inst;
+	size_t		 ninst;
 };
 
 static long long
@@ -87,9 +96,16 @@ now_ms(void)
 
 int
 supervise_send(int fd, enum sup_msg_type type, pid_t pid, int status,
-    const char *text)
+    const char *text, int pass_fd)
 {
+	union {
+		char	 buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
 	struct sup_msg m;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
 	ssize_t	 n;
 
 	memset(&m, 0, sizeof m);
@@ -99,10 +115,67 @@ supervise_send(int fd, enum sup_msg_type type, pid_t pid, int status,
 	m.status = status;
 	if (text != NULL)
 		snprintf(m.text, sizeof m.text, "%s", text);
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = &m;
+	iov.iov_len = sizeof m;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (pass_fd != -1) {
+		memset(&u, 0, sizeof u);
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof u.buf;
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
 	do
-		n = send(fd, &m, sizeof m, MSG_NOSIGNAL);
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
 	return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+ssize_t
+supervise_recv(int fd, struct sup_msg *m, int *passed_fd)
+{
+	union {
+		char	 buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t	 n;
+	size_t	 i, nfd;
+	int	 fds[4];
+
+	*passed_fd = -1;
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = m;
+	iov.iov_len = sizeof *m;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof u.buf;
+	n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n == -1)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfd > 4)
+			nfd = 4;
+		memcpy(fds, CMSG_DATA(cm), nfd * sizeof(int));
+		for (i = 0; i < nfd; i++) {
+			if (*passed_fd == -1)
+				*passed_fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	return n;
 }
 
 static void
@@ -122,7 +195,24 @@ sup_report(struct sup *s, enum sup_msg_type type, pid_t pid, int status,
 		va_end(ap);
 	}
 	if (!s->core_gone)
-		supervise_send(s->fd, type, pid, status, text);
+		supervise_send(s->fd, type, pid, status, text, -1);
+}
+
+/* Our own diagnostics go to the core as log records of the service. */
+static void
+sup_log(struct sup *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+sup_log(struct sup *s, int level, const char *fmt, ...)
+{
+	char	 text[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	sup_report(s, SUP_LOG, 0, level, "%s", text);
 }
 
 static int
@@ -414,6 +504,14 @@ sup_main_gone(struct sup *s, int status)
 static void
 sup_reaped(struct sup *s, pid_t pid, int status)
 {
+	size_t	i;
+
+	for (i = 0; i < s->ninst; i++)
+		if (s->inst[i].pid == pid) {
+			s->inst[i] = s->inst[--s->ninst];
+			sup_report(s, SUP_INSTANCE_EXITED, pid, status, NULL);
+			return;
+		}
 	if (pid != s->main) {
 		sup_orphan_gone(s, pid, status);
 		return;
@@ -469,13 +567,13 @@ sup_read_pidfile(struct sup *s)
 		return;
 	snprintf(s->last_pidfile, sizeof s->last_pidfile, "%s", buf);
 	if (!parse_decimal(buf, 1, 1 << 22, &pid)) {
-		fprintf(stderr, "pidfile %s: invalid content, ignored\n",
+		sup_log(s, LOG_WARNING, "pidfile %s: invalid content, ignored",
 		    s->conf->pidfile);
 		return;
 	}
 	if (!sup_in_tree(s, (pid_t)pid)) {
-		fprintf(stderr, "pidfile %s: pid %lld is not a process of "
-		    "this service, ignored\n", s->conf->pidfile, pid);
+		sup_log(s, LOG_WARNING, "pidfile %s: pid %lld is not a "
+		    "process of this service, ignored", s->conf->pidfile, pid);
 		return;
 	}
 	{
@@ -509,7 +607,7 @@ sup_notify_sender_ok(struct sup *s, const struct ucred *cred)
  * whether to start over it is the daemon's decision.
  */
 static void
-sup_remove_stale_pidfile(const char *path)
+sup_remove_stale_pidfile(struct sup *s, const char *path)
 {
 	struct procinfo pi;
 	char	 buf[64];
@@ -529,7 +627,7 @@ sup_remove_stale_pidfile(const char *path)
 	    proc_get((pid_t)pid, &pi) == 0 && pi.state != 'Z')
 		return;
 	if (unlink(path) == 0)
-		fprintf(stderr, "removed stale pidfile %s\n", path);
+		sup_log(s, LOG_NOTICE, "removed stale pidfile %s", path);
 }
 
 /* sd_notify: READY=1 and MAINPID= from processes of this tree only. */
@@ -679,18 +777,241 @@ sup_close_inherited(const int *keep, size_t nkeep)
 	free(close_list);
 }
 
-static void __attribute__((noreturn))
-sup_main(const struct sup_params *p, int fd)
+/* Is anything of ours left: a process below us, or a child to reap? */
+static int
+sup_tree_empty(struct sup *s)
 {
-	struct sup s;
+	struct procinfo *all;
+	pid_t	*tree;
+	size_t	 n, ntree;
+
+	sup_reap(s);
+	all = proc_scan(&n);
+	tree = proc_descendants(all, n, s->self, &ntree);
+	free(tree);
+	free(all);
+	return ntree == 0 && waitpid(-1, NULL, WNOHANG) == -1 &&
+	    errno == ECHILD;
+}
+
+/*
+ * Deadlines: the settle time of a fork-once daemon, the pidfile poll,
+ * and while stopping or draining, the progress of the tree (TERM each
+ * new process once, KILL at the deadline, exit when nothing is left).
+ * Returns the next deadline (ms), or 0 for none.
+ */
+static long long
+sup_on_deadlines(struct sup *s)
+{
+	long long now = now_ms(), next = 0;
+
+	if (s->settle_at && s->settle_at <= now && !s->stopping) {
+		/* The candidate may have forked on meanwhile. */
+		sup_reap(s);
+		if (s->settle_at && s->settle_at <= now && !s->stopping) {
+			if (s->rechoose)
+				sup_rechoose(s);
+			sup_ready(s);
+		}
+	}
+	if (s->pidfile_at && s->pidfile_at <= now && !s->ready &&
+	    !s->stopping)
+		sup_read_pidfile(s);
+	if (s->stopping) {
+		sup_signal_tree(s, s->kill_at <= now ? SIGKILL : SIGTERM);
+		if (sup_tree_empty(s))
+			_exit(0);
+		next = now + SUP_TICK_MS;
+	} else if (s->draining) {
+		if (sup_tree_empty(s))
+			_exit(0);
+		next = now + SUP_TICK_MS;
+	}
+	if (s->settle_at && (next == 0 || s->settle_at < next))
+		next = s->settle_at;
+	if (s->pidfile_at && (next == 0 || s->pidfile_at < next))
+		next = s->pidfile_at;
+	return next;
+}
+
+static void
+sup_on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sig_fd, &si, sizeof si) > 0)
+		if (si.ssi_signo == SIGTERM)
+			sup_stop(s);
+	sup_reap(s);
+}
+
+/*
+ * accept = yes: spawn an instance for a connection the core accepted.
+ * Its output goes to a pipe of its own, whose read end goes to the core
+ * with the report: lines of different instances are never mixed.
+ */
+static void
+sup_spawn_instance(struct sup *s, const struct sup_msg *m, int cfd)
+{
 	struct spawn_req req;
-	struct sigaction sa;
-	struct pollfd pfd[4];
-	sigset_t chld;
-	char	*cause = NULL, name[16];
-	int	 keep[70], sfd, sig, nkeep = 0, timeout, i, out;
-	size_t	 k;
+	char	*cause = NULL;
+	int	 out[2] = { -1, -1 }, err;
 	pid_t	 pid;
+
+	if (cfd == -1 || s->stopping || s->draining || !s->conf->accept) {
+		sup_report(s, SUP_INSTANCE_FAILED, ECANCELED, m->pid,
+		    "connection not taken: %s", cfd == -1 ?
+		    "no descriptor passed" : "supervisor stopping");
+		if (cfd != -1)
+			close(cfd);
+		return;
+	}
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		sup_log(s, LOG_WARNING, "instance output pipe: %s",
+		    strerror(errno));
+		out[0] = out[1] = -1;
+	}
+	memset(&req, 0, sizeof req);
+	req.conf = s->conf;
+	req.mode = SPAWN_CONNECTION;
+	req.fds = &cfd;
+	req.nfds = 1;
+	req.out_fd = out[1] != -1 ? out[1] : s->out_fd;
+	if (m->text[0] != '\0') {
+		req.remote_addr = m->text;
+		req.remote_port = m->status;
+	}
+	pid = spawn_child(&req, &cause);
+	err = errno;
+	close(cfd);
+	if (out[1] != -1)
+		close(out[1]);
+	if (pid == -1) {
+		if (out[0] != -1)
+			close(out[0]);
+		sup_report(s, SUP_INSTANCE_FAILED, err, m->pid, "%s", cause);
+		free(cause);
+		return;
+	}
+	s->inst = xreallocarray(s->inst, s->ninst + 1, sizeof *s->inst);
+	s->inst[s->ninst].pid = pid;
+	s->inst[s->ninst].id = (uint32_t)m->pid;
+	s->ninst++;
+	if (!s->core_gone)
+		supervise_send(s->fd, SUP_INSTANCE, pid, m->pid, NULL, out[0]);
+	if (out[0] != -1)
+		close(out[0]);
+}
+
+static void
+sup_on_core(struct sup *s)
+{
+	struct sup_msg m;
+	ssize_t	 r;
+	int	 fd, i;
+
+	for (i = 0; i < 64; i++) {
+		r = supervise_recv(s->fd, &m, &fd);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			/* activator is gone: stop the tree. */
+			s->core_gone = 1;
+			sup_stop(s);
+			return;
+		}
+		if (r != (ssize_t)sizeof m || m.version != SUP_MSG_VERSION) {
+			if (fd != -1)
+				close(fd);
+			continue;
+		}
+		m.text[sizeof m.text - 1] = '\0';
+		switch (m.type) {
+		case SUP_STOP:
+			if (m.status == 1)	/* drain */
+				s->draining = 1;
+			else
+				sup_stop(s);
+			break;
+		case SUP_CONN:
+			sup_spawn_instance(s, &m, fd);
+			fd = -1;
+			break;
+		default:
+			break;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+}
+
+static void
+sup_on_notify(struct sup *s)
+{
+	sup_notify_read(s);
+}
+
+/* A main process that is not our child ended. */
+static void
+sup_on_main_pidfd(struct sup *s)
+{
+	close(s->main_pidfd);
+	s->main_pidfd = -1;
+	/* Not our child: its status is not ours. */
+	sup_reap(s);
+	if (s->main != 0 && !proc_alive(s->main))
+		sup_main_gone(s, -1);
+}
+
+typedef void sup_handler(struct sup *);
+
+/* One poll over every source, each with its handler. */
+static void __attribute__((noreturn))
+sup_loop(struct sup *s)
+{
+	struct pollfd pfd[4];
+	sup_handler *handler[4];
+	long long next, now;
+	int	 np, i, timeout;
+
+	for (;;) {
+		next = sup_on_deadlines(s);
+		now = now_ms();
+		timeout = next == 0 ? -1 : (int)(next > now ? next - now : 0);
+		np = 0;
+#define SUP_SOURCE(f, h) do {						\
+		pfd[np].fd = (f);					\
+		pfd[np].events = POLLIN;				\
+		pfd[np].revents = 0;					\
+		handler[np++] = (h);					\
+	} while (0)
+		SUP_SOURCE(s->sig_fd, sup_on_signal);
+		if (!s->core_gone)
+			SUP_SOURCE(s->fd, sup_on_core);
+		if (s->notify_fd != -1)
+			SUP_SOURCE(s->notify_fd, sup_on_notify);
+		if (s->main_pidfd != -1)
+			SUP_SOURCE(s->main_pidfd, sup_on_main_pidfd);
+#undef SUP_SOURCE
+		if (poll(pfd, (nfds_t)np, timeout) == -1 && errno != EINTR)
+			_exit(1);
+		for (i = 0; i < np; i++)
+			if (pfd[i].revents != 0)
+				handler[i](s);
+	}
+}
+
+/* Before the loop: reset what a fork of activator inherited. */
+static void
+sup_setup(struct sup *s, const struct sup_params *p, int fd)
+{
+	struct sigaction sa;
+	sigset_t mask;
+	char	 name[16];
+	int	 keep[CONF_MAX_LISTEN + 2], sig, nkeep = 0;
+	size_t	 k;
 
 	/* Activator's handlers must never run here: all back to default. */
 	memset(&sa, 0, sizeof sa);
@@ -702,168 +1023,91 @@ sup_main(const struct sup_params *p, int fd)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	/* SIGTERM stops the tree like a stop request; others are ignored. */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigaddset(&chld, SIGTERM);
-	sigprocmask(SIG_SETMASK, &chld, NULL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 
-	memset(&s, 0, sizeof s);
-	s.conf = p->conf;
-	s.fd = fd;
-	s.self = getpid();
-	s.main_pidfd = s.notify_fd = -1;
+	memset(s, 0, sizeof *s);
+	s->conf = p->conf;
+	s->fd = fd;
+	s->self = getpid();
+	s->main_pidfd = s->notify_fd = s->sig_fd = -1;
+	s->out_fd = p->out_fd;
 	keep[nkeep++] = fd;
 	if (p->out_fd != -1)
 		keep[nkeep++] = p->out_fd;
-	for (k = 0; k < p->nfds && nkeep < 68; k++) {
+	for (k = 0; k < p->nfds && k < CONF_MAX_LISTEN; k++) {
 		struct stat st;
 		keep[nkeep++] = p->fds[k];
-		if (fstat(p->fds[k], &st) == 0 && s.ninodes < 64)
-			s.inodes[s.ninodes++] = st.st_ino;
+		if (fstat(p->fds[k], &st) == 0 && s->ninodes < 64)
+			s->inodes[s->ninodes++] = st.st_ino;
 	}
 	sup_close_inherited(keep, (size_t)nkeep);
 	spawn_forget();
-	/* Our own messages go to the service's log, as its output does. */
-	out = p->out_fd;
-	if (out != -1) {
-		dup2(out, 2);
-		dup2(out, 1);
-		if (out > 2)
-			close(out);
-		out = 2;
-	}
 	snprintf(name, sizeof name, "sup:%s", p->conf->name);
 	prctl(PR_SET_NAME, name);
+
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
-		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: "
+		sup_report(s, SUP_FAILED, 0, -1, "supervisor: "
 		    "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 		_exit(SUP_EXIT_REPORTED);
 	}
-	if ((sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
-		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: signalfd: %s",
+	if ((s->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) ==
+	    -1) {
+		sup_report(s, SUP_FAILED, 0, -1, "supervisor: signalfd: %s",
 		    strerror(errno));
 		_exit(SUP_EXIT_REPORTED);
 	}
-	if (p->conf->type == TYPE_NOTIFY && sup_notify_open(&s) == -1) {
-		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: notify socket: "
+}
+
+/* accept = no: launch the program; it gets the sockets, we keep none. */
+static void
+sup_launch(struct sup *s, const struct sup_params *p)
+{
+	struct spawn_req req;
+	char	*cause = NULL;
+	size_t	 k;
+	pid_t	 pid;
+
+	if (p->conf->type == TYPE_NOTIFY && sup_notify_open(s) == -1) {
+		sup_report(s, SUP_FAILED, 0, -1, "supervisor: notify socket: "
 		    "%s", strerror(errno));
 		_exit(SUP_EXIT_REPORTED);
 	}
 	/* A pidfile left by a dead daemon would be read as ours. */
 	if (p->conf->pidfile != NULL)
-		sup_remove_stale_pidfile(p->conf->pidfile);
-
+		sup_remove_stale_pidfile(s, p->conf->pidfile);
 	memset(&req, 0, sizeof req);
 	req.conf = p->conf;
 	req.mode = p->mode;
 	req.fds = p->fds;
 	req.nfds = p->nfds;
-	req.out_fd = out;
-	req.notify_socket = s.notify_fd != -1 ? s.notify_name : NULL;
+	req.out_fd = p->out_fd;
+	req.notify_socket = s->notify_fd != -1 ? s->notify_name : NULL;
 	pid = spawn_child(&req, &cause);
 	if (pid == -1) {
-		sup_report(&s, SUP_FAILED, 0, -1, "%s", cause);
+		sup_report(s, SUP_FAILED, 0, -1, "%s", cause);
 		_exit(SUP_EXIT_REPORTED);
 	}
-	/* The service has its sockets now; we keep none of them. */
 	for (k = 0; k < p->nfds; k++)
 		close(p->fds[k]);
-	s.launched = pid;
-	s.main = pid;
-	sup_report(&s, SUP_LAUNCHED, pid, 0, NULL);
+	s->launched = pid;
+	s->main = pid;
+	sup_report(s, SUP_LAUNCHED, pid, 0, NULL);
 	if (p->conf->type == TYPE_SIMPLE)
-		sup_ready(&s);
+		sup_ready(s);
+}
 
-	for (;;) {
-		long long now = now_ms(), next = now + SUP_TICK_MS;
-		struct signalfd_siginfo si;
-		struct sup_msg m;
-		int np = 0;
+static void __attribute__((noreturn))
+sup_main(const struct sup_params *p, int fd)
+{
+	struct sup s;
 
-		if (s.settle_at && s.settle_at <= now && !s.stopping) {
-			/* The candidate may have forked on meanwhile. */
-			sup_reap(&s);
-			if (s.settle_at && s.settle_at <= now && !s.stopping) {
-				if (s.rechoose)
-					sup_rechoose(&s);
-				sup_ready(&s);
-			}
-		}
-		if (s.pidfile_at && s.pidfile_at <= now && !s.ready &&
-		    !s.stopping)
-			sup_read_pidfile(&s);
-		if (s.stopping) {
-			if (s.kill_at <= now)
-				sup_signal_tree(&s, SIGKILL);
-			else
-				sup_signal_tree(&s, SIGTERM);
-			sup_reap(&s);
-			{
-				struct procinfo *all;
-				pid_t *tree;
-				size_t n, ntree;
-				all = proc_scan(&n);
-				tree = proc_descendants(all, n, s.self, &ntree);
-				free(tree);
-				free(all);
-				if (ntree == 0 && waitpid(-1, NULL, WNOHANG) ==
-				    -1 && errno == ECHILD)
-					_exit(0);
-			}
-		}
-		if (s.settle_at && s.settle_at < next)
-			next = s.settle_at;
-		if (s.pidfile_at && s.pidfile_at < next)
-			next = s.pidfile_at;
-		timeout = (int)(next > now ? next - now : 0);
-
-		pfd[np].fd = sfd;
-		pfd[np++].events = POLLIN;
-		if (!s.core_gone) {
-			pfd[np].fd = s.fd;
-			pfd[np++].events = POLLIN;
-		}
-		if (s.notify_fd != -1) {
-			pfd[np].fd = s.notify_fd;
-			pfd[np++].events = POLLIN;
-		}
-		if (s.main_pidfd != -1) {
-			pfd[np].fd = s.main_pidfd;
-			pfd[np++].events = POLLIN;
-		}
-		if (poll(pfd, (nfds_t)np, timeout) == -1 && errno != EINTR)
-			_exit(1);
-		for (i = 0; i < np; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (pfd[i].fd == sfd) {
-				while (read(sfd, &si, sizeof si) > 0)
-					if (si.ssi_signo == SIGTERM)
-						sup_stop(&s);
-				sup_reap(&s);
-			} else if (pfd[i].fd == s.fd) {
-				ssize_t r = recv(s.fd, &m, sizeof m,
-				    MSG_DONTWAIT);
-				if (r == 0 || (r == -1 && errno != EAGAIN &&
-				    errno != EINTR)) {
-					/* activator is gone: stop the tree. */
-					s.core_gone = 1;
-					sup_stop(&s);
-				} else if (r == (ssize_t)sizeof m &&
-				    m.type == SUP_STOP)
-					sup_stop(&s);
-			} else if (pfd[i].fd == s.notify_fd)
-				sup_notify_read(&s);
-			else if (pfd[i].fd == s.main_pidfd) {
-				close(s.main_pidfd);
-				s.main_pidfd = -1;
-				/* Not our child: its status is not ours. */
-				sup_reap(&s);
-				if (s.main != 0 && !proc_alive(s.main))
-					sup_main_gone(&s, -1);
-			}
-		}
-	}
+	sup_setup(&s, p, fd);
+	if (!p->conf->accept)
+		sup_launch(&s, p);
+	sup_loop(&s);
 }
 
 /*
@@ -874,13 +1118,29 @@ pid_t
 supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 {
 	sigset_t all, old;
-	int	 sv[2];
+	int	 sv[2], sndbuf = 1 << 20, saved;
 	pid_t	 pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		xasprintf(cause, "socketpair: %s", strerror(errno));
+		saved = errno;
+		xasprintf(cause, "socketpair: %s", strerror(saved));
+		errno = saved;
 		return -1;
 	}
+	/* The core never blocks on a supervisor; a supervisor may. */
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
+		saved = errno;
+		xasprintf(cause, "socketpair O_NONBLOCK: %s", strerror(saved));
+		close(sv[0]);
+		close(sv[1]);
+		errno = saved;
+		return -1;
+	}
+	/* Room for many connections in flight (accept = yes). */
+	if (p->conf->accept && setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE,
+	    &sndbuf, sizeof sndbuf) == -1)
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof sndbuf);
 	/* No signal may reach activator's handlers in the child. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -889,11 +1149,13 @@ supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 		close(sv[0]);
 		sup_main(p, sv[1]);
 	}
+	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);
 	if (pid == -1) {
-		xasprintf(cause, "fork: %s", strerror(errno));
+		xasprintf(cause, "fork: %s", strerror(saved));
 		close(sv[0]);
+		errno = saved;
 		return -1;
 	}
 	*core_fd = sv[0];

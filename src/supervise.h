@@ -12,7 +12,7 @@
 
 #include "spawn.h"
 
-#define SUP_MSG_VERSION	1
+#define SUP_MSG_VERSION	2
 
 enum sup_msg_type {
 	SUP_LAUNCHED = 1,	/* pid: the launched process */
@@ -21,6 +21,12 @@ enum sup_msg_type {
 	SUP_FAILED,		/* start failed; text says why */
 	SUP_EXITED,		/* main process ended; status: wait status */
 	SUP_STOP,		/* core to supervisor: stop the tree, exit */
+	SUP_CONN,		/* core to supervisor: a connection (SCM_RIGHTS);
+				   pid: its id, text: peer host, status: port */
+	SUP_INSTANCE,		/* pid: instance spawned, status: connection id */
+	SUP_INSTANCE_FAILED,	/* status: connection id, pid: errno, text */
+	SUP_INSTANCE_EXITED,	/* pid: instance, status: wait status */
+	SUP_LOG,		/* status: log level, text: the message */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */
@@ -34,14 +40,17 @@ struct sup_msg {
 
 struct sup_params {
 	const struct service_conf *conf;
-	enum spawn_mode	 mode;
+	enum spawn_mode	 mode;		/* SPAWN_CONNECTION: accept = yes */
 	const int	*fds;
 	size_t		 nfds;
 	int		 out_fd;
 };
 
 pid_t	supervise_start(const struct sup_params *, int *core_fd, char **cause);
+/* One record; FD (or -1) goes along with SCM_RIGHTS. 0 or -1 and errno. */
 int	supervise_send(int fd, enum sup_msg_type, pid_t, int status,
-	    const char *text);
+	    const char *text, int pass_fd);
+/* One record and the descriptor that came with it (or -1). */
+ssize_t	supervise_recv(int fd, struct sup_msg *, int *passed_fd);
 
 #endif /* ACTIVATOR_SUPERVISE_H */

@@ -122,9 +122,19 @@ nok "nothing was executed from the command line or the environment" test -e "$T/
 sup=$(ps -o ppid= -p "$(val fds pid)" | tr -d ' ')
 is "$(ls -l /proc/"$sup"/fd | grep -c 'socket:')" 1 \
     "supervisor $sup holds one socket: its socketpair"
-is "$(ls -l /proc/"$sup"/fd | awk 'NR > 1 { print $NF }' | sed 's/:\[[0-9]*\]//' | sort | tr '\n' ' ')" \
-    "/dev/null /dev/null anon_inode:[signalfd] pipe pipe socket " \
-    "supervisor fds: stdin and spawn's /dev/null, the log pipe as stdout and stderr, signalfd, socketpair"
+fds_from() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[ "${fd##*/}" -ge "$2" ] && readlink "$fd"
+	done | sed 's/:\[[0-9]*\]//' | sort | tr '\n' ' '
+}
+is "$(fds_from "$sup" 3)" "/dev/null anon_inode:[signalfd] pipe socket " \
+    "supervisor fds: spawn's /dev/null, the output pipe, signalfd, socketpair"
+is "$(readlink /proc/"$sup"/fd/0 /proc/"$sup"/fd/1 /proc/"$sup"/fd/2)" \
+    "$(readlink /proc/"$APID"/fd/0 /proc/"$APID"/fd/1 /proc/"$APID"/fd/2)" \
+    "... and activator's own stdin, stdout and stderr"
+is "$(cat /proc/"$sup"/comm)" "sup:fds" \
+    "ps and pgrep show the supervisor with its service's name"
 
 activator_stop
 ok "no leftover process" no_leftovers
