@@ -81,6 +81,15 @@ proc_alive() {
 
 # Poll CMD every 50 ms until it succeeds or SECS pass; return its last
 # status.  DESC names what was awaited in the diagnostic on timeout.
+# fd_table PID: the process's descriptors and what they are, one line,
+# for a diagnostic when a count is wrong.
+fd_table() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		printf '%s=%s ' "${f##*/}" "$(readlink "$f" 2>/dev/null)"
+	done
+}
+
 wait_for() {
 	local desc=$1 end st
 	end=$(($(_a_now_ms) + $(_a_ms "$2")))
