@@ -24,8 +24,9 @@
 #include "xmalloc.h"
 
 /*
- * Parse a decimal integer with no sign, no leading zero (except "0"), no
- * blanks; 1 on success. Octal or hex spellings must not sneak in.
+ * Parse a decimal integer: an optional '-' (never "-0"), no leading zero
+ * (except "0"), no blanks; 1 on success. Octal or hex spellings must not
+ * sneak in. Overflow is caught before it happens, as out of any range.
  */
 int
 parse_decimal(const char *s, long long min, long long max, long long *out)
@@ -46,6 +47,8 @@ parse_decimal(const char *s, long long min, long long max, long long *out)
 			return 0;	/* would overflow: out of any range */
 		v = v * 10 + (*s - '0');
 	}
+	if (neg && v == 0)
+		return 0;
 	if (neg)
 		v = -v;
 	if (v < min || v > max)
