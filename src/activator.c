@@ -349,14 +349,20 @@ main(int argc, char **argv)
 	    event_add(ev_chld, NULL) == -1)
 		fatalx("cannot install signal events");
 
+	/* A failed start frees what it made: leak checkers see real leaks. */
 	if (control_open(base, status_socket(conf), conf->status_mode,
-	    main_reload, &cause) == -1)
-		fatalx("status socket %s: %s", status_socket(conf), cause);
+	    main_reload, &cause) == -1) {
+		log_error("status socket %s: %s", status_socket(conf), cause);
+		conf_free(conf);
+		exit_code = 1;
+		goto out;
+	}
 	if (services_init(base, conf, &cause) == -1) {
 		log_error("%s", cause);
 		control_close();
-		services_free();
-		return 1;
+		services_free();	/* and conf, which it owns now */
+		exit_code = 1;
+		goto out;
 	}
 	log_notice("activator %s running with %zu service%s, status socket %s",
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
@@ -370,11 +376,12 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	log_notice("stopped");
+	services_free();
+out:
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);
-	services_free();
 	event_base_free(base);
 	free(cause);
 	return exit_code;

@@ -152,7 +152,8 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 		    strerror(errno));
 		return NULL;
 	}
-	if (a->family != AF_UNIX &&
+	/* Not for udp: there it lets a second socket share the port. */
+	if (a->family != AF_UNIX && a->socktype == SOCK_STREAM &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
 		log_warn("%s: SO_REUSEADDR %s", svc, a->spec);
 	/* Always v6-only, so [::] and 0.0.0.0 are two separate sockets. */
