@@ -270,6 +270,16 @@ cidr_parse(const char *spec, struct cidr *c, char **cause)
 		prefix = bits;
 	else if (!parse_decimal(slash + 1, 0, bits, &prefix))
 		goto bad;
+	/*
+	 * Peers are matched as IPv4 when they are v4-mapped, so such a prefix
+	 * would never match anything: say so rather than accept it.
+	 */
+	if (c->family == AF_INET6 && prefix >= 96 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->bytes)) {
+		xasprintf(cause, "invalid address prefix '%s': an IPv4-mapped "
+		    "prefix never matches, write the IPv4 prefix", spec);
+		return -1;
+	}
 	c->prefix = (int)prefix;
 	for (i = 0; i < bits; i++)
 		if (i >= c->prefix)
