@@ -135,7 +135,9 @@ main_sighup_cb(evutil_socket_t sig, short what, void *arg)
 static void
 main_shutdown_done(void)
 {
-	event_base_loopexit(base, NULL);
+	/* loopexit allocates; without memory, break out all the same. */
+	if (event_base_loopexit(base, NULL) == -1)
+		event_base_loopbreak(base);
 }
 
 static void

@@ -602,7 +602,14 @@ client_new(int fd)
 	/* The write callback then says when a paused client drained. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_HIGH, 0);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ);
+	/* Unwatched, it would never be answered nor closed: drop it. */
+	if (bufferevent_enable(c->bev, EV_READ) == -1) {
+		log_warn("control: cannot watch client fd %d", fd);
+		event_free(c->partial);
+		bufferevent_free(c->bev);
+		free(c);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&ctl_clients, c, entry);
 	ctl_nclients++;
 	log_debug("control: client fd %d uid %ld pid %ld", fd, (long)c->uid,
