@@ -340,7 +340,7 @@ main(int argc, char **argv)
 
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
+		fatal("event_base_new failed");
 	ev_hup = evsignal_new(base, SIGHUP, main_sighup_cb, NULL);
 	ev_term = evsignal_new(base, SIGTERM, main_sigterm_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, main_sigterm_cb, NULL);
@@ -349,7 +349,7 @@ main(int argc, char **argv)
 	    ev_chld == NULL || event_add(ev_hup, NULL) == -1 ||
 	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
 	    event_add(ev_chld, NULL) == -1)
-		fatalx("cannot install signal events");
+		fatal("cannot install signal events");
 
 	/* A failed start frees what it made: leak checkers see real leaks. */
 	if (control_open(base, status_socket(conf), conf->status_mode,

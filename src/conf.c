@@ -1041,7 +1041,13 @@ conf_load_buf(const char *buf, size_t len, const char *name, char **errors,
 	memcpy(copy, buf, len);
 	if (conf_preprocess(copy, &len, &unclosed) == -1)
 		goto out;
-	cfg = cfg_init(global_opts, CFGF_NONE);
+	/* libconfuse fails without a word when it runs out of memory. */
+	errno = 0;
+	if ((cfg = cfg_init(global_opts, CFGF_NONE)) == NULL) {
+		conf_error(0, "cannot parse: %s", strerror(errno != 0 ? errno :
+		    ENOMEM));
+		goto out;
+	}
 	cfg_set_error_function(cfg, conf_errfunc);
 	cfg_set_validate_func(cfg, "service", conf_validate_service);
 	if (cfg_parse_buf(cfg, copy) == CFG_SUCCESS) {
@@ -1050,7 +1056,9 @@ conf_load_buf(const char *buf, size_t len, const char *name, char **errors,
 			    "opened here is never closed");
 		else
 			conf = conf_build(cfg);
-	} else if (ld.nerrors == 0)
+	} else if (ld.nerrors == 0 && errno == ENOMEM)
+		conf_error(0, "cannot parse: %s", strerror(errno));
+	else if (ld.nerrors == 0)
 		conf_error(0, "syntax error");
 	cfg_free(cfg);
 out:

@@ -590,13 +590,13 @@ client_new(int fd)
 		log_warn("control: SO_PEERCRED");
 	if ((c->bev = bufferevent_socket_new(ctl_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		log_warnx("control: cannot create a buffer for a client");
+		log_warn("control: cannot create a buffer for a client");
 		close(fd);
 		free(c);
 		return;
 	}
 	if ((c->partial = evtimer_new(ctl_base, client_partial_cb, c)) == NULL)
-		fatalx("control: evtimer_new failed");
+		fatal("control: evtimer_new failed");
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	/* The write callback then says when a paused client drained. */

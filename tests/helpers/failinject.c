@@ -34,6 +34,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,6 +155,8 @@ should_fail_from(const char *name, const void *caller)
 	char	 key[40], line[256], num[24];
 	size_t	 len = strlen(name), i;
 	Dl_info	 info;
+	void	*frames[24];
+	int	 nf, k;
 
 	if (!ready || busy || calls[0] == '\0' || len + 3 > sizeof key)
 		return 0;
@@ -181,12 +184,25 @@ should_fail_from(const char *name, const void *caller)
 	strcat(line, " ");
 	fmt_long(num, inject_errno);
 	strcat(line, num);
-	/* Who made the call: the sweep tells activator from its libraries. */
-	if (dladdr(caller, &info) != 0 && info.dli_fname != NULL) {
-		const char *base = strrchr(info.dli_fname, '/');
+	/*
+	 * Who made the call: the sweep tells activator from its libraries.
+	 * libc's own wrappers (strdup, vasprintf) pass the failure on, so
+	 * the first frame outside libc and this shim is the one.
+	 */
+	nf = backtrace(frames, 24);
+	for (k = 0; k <= nf; k++) {
+		const void *pc = k == 0 ? caller : frames[k - 1];
+		const char *base;
+		if (dladdr(pc, &info) == 0 || info.dli_fname == NULL)
+			continue;
+		base = strrchr(info.dli_fname, '/');
+		base = base != NULL ? base + 1 : info.dli_fname;
+		if (strncmp(base, "libc.so", 7) == 0 ||
+		    strncmp(base, "failinject", 10) == 0)
+			continue;
 		strcat(line, " ");
-		strncat(line, base != NULL ? base + 1 : info.dli_fname,
-		    sizeof line - strlen(line) - 2);
+		strncat(line, base, sizeof line - strlen(line) - 2);
+		break;
 	}
 	strcat(line, "\n");
 	report_line(line);
@@ -268,6 +284,10 @@ failinject_init(void)
 	    sizeof report)
 		snprintf(report, sizeof report, "%s", v);
 	self = (pid_t)syscall(SYS_getpid);
+	if (calls[0] != '\0') {
+		void *warm[2];
+		backtrace(warm, 2);	/* it loads libgcc_s: not mid-malloc */
+	}
 	ready = 1;
 }
 
