@@ -4,7 +4,7 @@
 # activation of an accept = no and of an accept = yes service; a status
 # request; a reload that adds a service; a restart; stop) is run once to
 # count activator's calls of accept4, socket, socketpair, fork/vfork,
-# pipe2, malloc/calloc/realloc, send, recv and epoll_ctl, then again for
+# pipe2, malloc/calloc/realloc, send/sendmsg, recv/recvmsg and epoll_ctl, then again for
 # each N with the Nth call failing (tests/helpers/failinject.so). At every
 # N: activator did not crash (exit 0 on SIGTERM, no sanitizer report);
 # the failure is logged naming the call, unless the call's failure was
@@ -57,8 +57,8 @@ groups=(
 	"socketpair|EMFILE|socketpair"
 	"fork,vfork|EAGAIN|fork"
 	"pipe2|EMFILE|pipe"
-	"send|ENOBUFS|send|supervisor"
-	"recv|ENOMEM|recv|supervisor"
+	"send,sendto,sendmsg|ENOBUFS|send|supervisor"
+	"recv,recvfrom,recvmsg|ENOMEM|recv|supervisor"
 	"epoll_ctl|ENOMEM|epoll"
 	"malloc,calloc,realloc|ENOMEM|alloc|memory"
 )
@@ -77,6 +77,7 @@ answers() {	# PORT: one reply from the service there
 all_answer() {
 	answers "$P1" && answers "$P2" && answers "$P3" && ctl ping >/dev/null 2>&1
 }
+fds_at_most() { [ "$(fd_count "$APID")" -le "$1" ]; }
 no_instances() {	# every accept = yes instance of the test is gone
 	! pgrep -f "nowait --tag $T" >/dev/null
 }
@@ -113,6 +114,10 @@ run() {
 	fi
 	answers "$P1" || R_STEPS="$R_STEPS a-after-restart"
 	wait_for "instances to exit" 5 no_instances >/dev/null
+	# A stop that was lost ends by the core's deadline (stop-timeout +
+	# 2 s): until then that supervisor's link is open. A leak stays.
+	[ -n "${BASE_FDS:-}" ] &&
+	    wait_for "descriptors back to $BASE_FDS" 8 fds_at_most "$BASE_FDS" >/dev/null
 	R_FDS=$(fd_count "$APID")
 	activator_stop
 	R_EXIT=$AEXIT
