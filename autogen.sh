@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libevent-dev \
 libconfuse-dev libjansson-dev mandoc busybox util-linux procps iproute2 \
-python3 strace"
+python3 strace clang libclang-rt-dev faketime"
 
 missing=""
 for p in $PKGS; do

@@ -135,7 +135,9 @@ main_sighup_cb(evutil_socket_t sig, short what, void *arg)
 static void
 main_shutdown_done(void)
 {
-	event_base_loopexit(base, NULL);
+	/* loopexit allocates; without memory, break out all the same. */
+	if (event_base_loopexit(base, NULL) == -1)
+		event_base_loopbreak(base);
 }
 
 static void
@@ -338,7 +340,7 @@ main(int argc, char **argv)
 
 	event_set_log_callback(main_event_log_cb);
 	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
+		fatal("event_base_new failed");
 	ev_hup = evsignal_new(base, SIGHUP, main_sighup_cb, NULL);
 	ev_term = evsignal_new(base, SIGTERM, main_sigterm_cb, NULL);
 	ev_int = evsignal_new(base, SIGINT, main_sigterm_cb, NULL);
@@ -347,16 +349,22 @@ main(int argc, char **argv)
 	    ev_chld == NULL || event_add(ev_hup, NULL) == -1 ||
 	    event_add(ev_term, NULL) == -1 || event_add(ev_int, NULL) == -1 ||
 	    event_add(ev_chld, NULL) == -1)
-		fatalx("cannot install signal events");
+		fatal("cannot install signal events");
 
+	/* A failed start frees what it made: leak checkers see real leaks. */
 	if (control_open(base, status_socket(conf), conf->status_mode,
-	    main_reload, &cause) == -1)
-		fatalx("status socket %s: %s", status_socket(conf), cause);
+	    main_reload, &cause) == -1) {
+		log_error("status socket %s: %s", status_socket(conf), cause);
+		conf_free(conf);
+		exit_code = 1;
+		goto out;
+	}
 	if (services_init(base, conf, &cause) == -1) {
 		log_error("%s", cause);
 		control_close();
-		services_free();
-		return 1;
+		services_free();	/* and conf, which it owns now */
+		exit_code = 1;
+		goto out;
 	}
 	log_notice("activator %s running with %zu service%s, status socket %s",
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
@@ -370,11 +378,12 @@ main(int argc, char **argv)
 	event_base_dispatch(base);
 
 	log_notice("stopped");
+	services_free();
+out:
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);
-	services_free();
 	event_base_free(base);
 	free(cause);
 	return exit_code;

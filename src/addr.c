@@ -24,8 +24,9 @@
 #include "xmalloc.h"
 
 /*
- * Parse a decimal integer with no sign, no leading zero (except "0"), no
- * blanks; 1 on success. Octal or hex spellings must not sneak in.
+ * Parse a decimal integer: an optional '-' (never "-0"), no leading zero
+ * (except "0"), no blanks; 1 on success. Octal or hex spellings must not
+ * sneak in. Overflow is caught before it happens, as out of any range.
  */
 int
 parse_decimal(const char *s, long long min, long long max, long long *out)
@@ -46,6 +47,8 @@ parse_decimal(const char *s, long long min, long long max, long long *out)
 			return 0;	/* would overflow: out of any range */
 		v = v * 10 + (*s - '0');
 	}
+	if (neg && v == 0)
+		return 0;
 	if (neg)
 		v = -v;
 	if (v < min || v > max)
@@ -267,6 +270,16 @@ cidr_parse(const char *spec, struct cidr *c, char **cause)
 		prefix = bits;
 	else if (!parse_decimal(slash + 1, 0, bits, &prefix))
 		goto bad;
+	/*
+	 * Peers are matched as IPv4 when they are v4-mapped, so such a prefix
+	 * would never match anything: say so rather than accept it.
+	 */
+	if (c->family == AF_INET6 && prefix >= 96 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->bytes)) {
+		xasprintf(cause, "invalid address prefix '%s': an IPv4-mapped "
+		    "prefix never matches, write the IPv4 prefix", spec);
+		return -1;
+	}
 	c->prefix = (int)prefix;
 	for (i = 0; i < bits; i++)
 		if (i >= c->prefix)

@@ -389,17 +389,26 @@ conf_parse_int(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 	return -1;
 }
 
-/* Modes are octal, permission bits only. */
+/*
+ * Modes are octal, permission bits only: at most four digits, checked
+ * before any arithmetic, so no spelling can overflow.
+ */
 static int
 conf_parse_mode(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	const char *p;
+	size_t	 i, n = strlen(value);
 	long	 v = 0;
 
 	line_record(cfg, opt);
-	for (p = value; *p >= '0' && *p <= '7'; p++)
-		v = v * 8 + (*p - '0');
-	if (*value == '\0' || *p != '\0' || p - value > 4 || v > 0777) {
+	for (i = 0; i < n && value[i] >= '0' && value[i] <= '7'; i++)
+		;
+	if (n == 0 || n > 4 || i != n) {
+		v = -1;
+	} else {
+		for (i = 0; i < n; i++)
+			v = v * 8 + (value[i] - '0');
+	}
+	if (v < 0 || v > 0777) {
 		cfg_error(cfg, "%s%s: invalid mode '%s' (octal, at most 0777)",
 		    scope(cfg), opt->name, value);
 		return -1;
@@ -508,12 +517,13 @@ static cfg_opt_t global_opts[] = {
 
 /*
  * Whether buf[i] continues an unquoted word, as in tcp://host:port, where
- * libconfuse's lexer does not take "//" for the start of a comment.
+ * libconfuse's lexer does not take "//" or slash-star for a comment. These are
+ * the characters its words cannot hold.
  */
 static int
 in_word(const char *buf, size_t i)
 {
-	return i > 0 && strchr(" \t\r\n#\"'={}()+,", buf[i - 1]) == NULL;
+	return i > 0 && strchr(" \t\r\n#\"'={}()+,*", buf[i - 1]) == NULL;
 }
 
 /*
@@ -565,61 +575,109 @@ nul_escape(const char *buf, size_t i, size_t len)
 }
 
 /*
- * Scan the raw text before libconfuse sees it: NUL bytes and deep nesting
- * crash or confuse libconfuse 3.3 (its #182 has no guard), and it accepts
- * a file that ends inside a block. Mirrors its lexer for strings and
- * comments. Returns -1 after recording an error.
+ * Check a ${...} at buf[i] (ending at END): libconfuse does not count
+ * the lines inside one, so one that spans lines would shift every line
+ * number after it.
  */
 static int
-conf_prescan(const char *buf, size_t len, int *unclosed_line)
+var_check(const char *buf, size_t i, size_t end, int line)
 {
-	int	 line = 1, depth = 0, open_line[CONF_MAX_DEPTH + 1];
-	size_t	 i;
+	if (memchr(buf + i, '\n', end - i) != NULL) {
+		conf_error(line, "a ${...} variable may not span lines");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the text something libconfuse 3.3 reads with exact line numbers,
+ * in place; *len may shrink. A UTF-8 byte order mark and the CR of each
+ * CRLF are dropped. Comments are blanked out, newlines kept: libconfuse
+ * counts one line too many after # and // comments, loses count in
+ * block comments, and refuses a comment inside a list, although
+ * activator.conf(5) allows them anywhere. Strings (with their escapes)
+ * and ${...} variables are left as they are: a comment marker in them is
+ * text. Also refused here, with their line: NUL bytes and NUL escapes
+ * (libconfuse would cut the value short), deep nesting (libconfuse
+ * recurses without a bound, its #182), an unterminated string or block
+ * comment. A file that ends inside a block, which libconfuse accepts,
+ * sets *unclosed_line to where that block opened. Returns -1 after
+ * recording an error.
+ */
+static int
+conf_preprocess(char *buf, size_t *len, int *unclosed_line)
+{
+	int	 line = 1, depth = 0, open_line[CONF_MAX_DEPTH + 1], start;
+	size_t	 i, j, n = 0;
 
 	*unclosed_line = 0;
-	for (i = 0; i < len; i++) {
-		char c = buf[i];
-
-		if (c == '\0') {
+	i = *len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (; i < *len; i++) {
+		if (buf[i] == '\0') {
 			conf_error(line, "NUL byte in file");
 			return -1;
 		}
-		if (c == '$' && var_end(buf, i, len) != i) {
-			for (; i < len && buf[i] != '}'; i++)
-				if (buf[i] == '\n')
-					line++;
-		} else if (c == '\n')
+		if (buf[i] == '\n')
 			line++;
-		else if (c == '#' || (c == '/' && i + 1 < len &&
+		if (buf[i] != '\r' || i + 1 >= *len || buf[i + 1] != '\n')
+			buf[n++] = buf[i];
+	}
+	*len = n;
+	buf[n] = '\0';
+
+	for (line = 1, i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\n')
+			line++;
+		else if (c == '$' && !in_word(buf, i) &&
+		    (j = var_end(buf, i, n)) != i) {
+			if (var_check(buf, i, j, line) == -1)
+				return -1;
+			i = j;
+		} else if (c == '#' || (c == '/' && i + 1 < n &&
 		    buf[i + 1] == '/' && !in_word(buf, i))) {
-			while (i + 1 < len && buf[i + 1] != '\n')
-				i++;
-		} else if (c == '/' && i + 1 < len && buf[i + 1] == '*') {
-			for (i += 2; i + 1 < len &&
-			    !(buf[i] == '*' && buf[i + 1] == '/'); i++)
+			for (; i < n && buf[i] != '\n'; i++)
+				buf[i] = ' ';
+			i--;
+		} else if (c == '/' && i + 1 < n && buf[i + 1] == '*' &&
+		    !in_word(buf, i)) {
+			start = line;
+			buf[i++] = ' ';
+			buf[i++] = ' ';
+			for (; i < n && !(buf[i] == '*' && i + 1 < n &&
+			    buf[i + 1] == '/'); i++)
 				if (buf[i] == '\n')
 					line++;
-			i++;
+				else
+					buf[i] = ' ';
+			if (i >= n) {
+				conf_error(start, "unterminated comment: the "
+				    "/* opened here is never closed");
+				return -1;
+			}
+			buf[i++] = ' ';
+			buf[i] = ' ';
 		} else if (c == '"' || c == '\'') {
-			int start = line;
-			for (i++; i < len && buf[i] != c; i++) {
-				if (c == '"' && nul_escape(buf, i, len)) {
+			start = line;
+			for (i++; i < n && buf[i] != c; i++) {
+				if (c == '"' && nul_escape(buf, i, n)) {
 					conf_error(line, "NUL character (escape "
 					    "\\0 or \\x0) in a string");
 					return -1;
 				}
-				if (c == '"' && var_end(buf, i, len) != i) {
-					for (; buf[i] != '}'; i++)
-						if (buf[i] == '\n')
-							line++;
+				if (c == '"' && (j = var_end(buf, i, n)) != i) {
+					if (var_check(buf, i, j, line) == -1)
+						return -1;
+					i = j;
 					continue;
 				}
-				if (buf[i] == '\\' && i + 1 < len)
+				if (buf[i] == '\\' && i + 1 < n)
 					i++;
 				if (buf[i] == '\n')
 					line++;
 			}
-			if (i >= len) {
+			if (i >= n) {
 				conf_error(start, "unterminated string: the "
 				    "quote opened here is never closed");
 				return -1;
@@ -976,22 +1034,20 @@ conf_load_buf(const char *buf, size_t len, const char *name, char **errors,
 	cfg_t	*cfg;
 	char	*copy;
 	int	 unclosed;
-	size_t	 i;
 
 	ld_reset();
 	ld.path = name;
-	if (conf_prescan(buf, len, &unclosed) == -1)
-		goto out;
-	/* Accept a UTF-8 byte order mark and CRLF line ends. */
 	copy = xmalloc(len + 1);
 	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	if (len >= 3 && memcmp(copy, "\xef\xbb\xbf", 3) == 0)
-		memset(copy, ' ', 3);
-	for (i = 0; i + 1 < len; i++)
-		if (copy[i] == '\r' && copy[i + 1] == '\n')
-			copy[i] = ' ';
-	cfg = cfg_init(global_opts, CFGF_NONE);
+	if (conf_preprocess(copy, &len, &unclosed) == -1)
+		goto out;
+	/* libconfuse fails without a word when it runs out of memory. */
+	errno = 0;
+	if ((cfg = cfg_init(global_opts, CFGF_NONE)) == NULL) {
+		conf_error(0, "cannot parse: %s", strerror(errno != 0 ? errno :
+		    ENOMEM));
+		goto out;
+	}
 	cfg_set_error_function(cfg, conf_errfunc);
 	cfg_set_validate_func(cfg, "service", conf_validate_service);
 	if (cfg_parse_buf(cfg, copy) == CFG_SUCCESS) {
@@ -1000,11 +1056,13 @@ conf_load_buf(const char *buf, size_t len, const char *name, char **errors,
 			    "opened here is never closed");
 		else
 			conf = conf_build(cfg);
-	} else if (ld.nerrors == 0)
+	} else if (ld.nerrors == 0 && errno == ENOMEM)
+		conf_error(0, "cannot parse: %s", strerror(errno));
+	else if (ld.nerrors == 0)
 		conf_error(0, "syntax error");
 	cfg_free(cfg);
-	free(copy);
 out:
+	free(copy);
 	ld_finish(errors, warnings);
 	return conf;
 }

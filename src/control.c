@@ -590,19 +590,26 @@ client_new(int fd)
 		log_warn("control: SO_PEERCRED");
 	if ((c->bev = bufferevent_socket_new(ctl_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		log_warnx("control: cannot create a buffer for a client");
+		log_warn("control: cannot create a buffer for a client");
 		close(fd);
 		free(c);
 		return;
 	}
 	if ((c->partial = evtimer_new(ctl_base, client_partial_cb, c)) == NULL)
-		fatalx("control: evtimer_new failed");
+		fatal("control: evtimer_new failed");
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	/* The write callback then says when a paused client drained. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_HIGH, 0);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_enable(c->bev, EV_READ);
+	/* Unwatched, it would never be answered nor closed: drop it. */
+	if (bufferevent_enable(c->bev, EV_READ) == -1) {
+		log_warn("control: cannot watch client fd %d", fd);
+		event_free(c->partial);
+		bufferevent_free(c->bev);
+		free(c);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&ctl_clients, c, entry);
 	ctl_nclients++;
 	log_debug("control: client fd %d uid %ld pid %ld", fd, (long)c->uid,

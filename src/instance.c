@@ -155,11 +155,11 @@ instances_pause(struct instances *is, const char *why)
 	tv.tv_usec = (is->backoff_ms % 1000) * 1000;
 	if (is->backoff == NULL && (is->backoff = evtimer_new(is->base,
 	    backoff_cb, is)) == NULL) {
-		log_warnx("%s: cannot create a timer", is->name);
+		log_warn("%s: cannot create a timer", is->name);
 		return;
 	}
 	if (evtimer_add(is->backoff, &tv) == -1)
-		log_warnx("%s: cannot arm a timer", is->name);
+		log_warn("%s: cannot arm a timer", is->name);
 }
 
 static void

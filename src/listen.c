@@ -34,6 +34,7 @@ struct listener {
 	ino_t		 ino;
 	ino_t		 sock_ino;	/* socket inode, as in /proc/PID/fd */
 	struct event	*ev;
+	struct event	*retry;		/* after a failed watch */
 	listen_cb	*cb;
 	void		*arg;
 };
@@ -152,7 +153,8 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 		    strerror(errno));
 		return NULL;
 	}
-	if (a->family != AF_UNIX &&
+	/* Not for udp: there it lets a second socket share the port. */
+	if (a->family != AF_UNIX && a->socktype == SOCK_STREAM &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
 		log_warn("%s: SO_REUSEADDR %s", svc, a->spec);
 	/* Always v6-only, so [::] and 0.0.0.0 are two separate sockets. */
@@ -220,6 +222,30 @@ listen_set_cb(struct listener *l, listen_cb *cb, void *arg)
 	l->arg = arg;
 }
 
+static void
+listen_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listen_watch(arg);
+}
+
+/*
+ * A socket nobody watches is a service nobody can reach: when watching
+ * fails (no memory for the event or in the kernel), try again later.
+ */
+static void
+listen_watch_later(struct listener *l)
+{
+	struct timeval tv = { 1, 0 };
+
+	log_warn("%s: cannot watch the socket, trying again in 1 s", l->spec);
+	if (l->retry == NULL && (l->retry = evtimer_new(listen_base,
+	    listen_retry_cb, l)) == NULL)
+		return;
+	evtimer_add(l->retry, &tv);
+}
+
 void
 listen_watch(struct listener *l)
 {
@@ -227,18 +253,20 @@ listen_watch(struct listener *l)
 		l->ev = event_new(listen_base, l->fd, EV_READ | EV_PERSIST,
 		    listen_event_cb, l);
 		if (l->ev == NULL) {
-			log_warnx("%s: cannot create an event", l->spec);
+			listen_watch_later(l);
 			return;
 		}
 	}
 	if (!event_pending(l->ev, EV_READ, NULL) && event_add(l->ev, NULL) == -1)
-		log_warnx("%s: cannot watch the socket", l->spec);
+		listen_watch_later(l);
 }
 
 /* Stop polling: the daemon owns the socket, or a limit is reached. */
 void
 listen_unwatch(struct listener *l)
 {
+	if (l->retry != NULL)
+		event_del(l->retry);
 	if (l->ev != NULL && event_pending(l->ev, EV_READ, NULL))
 		event_del(l->ev);
 }
@@ -281,6 +309,8 @@ listen_close(struct listener *l)
 		return;
 	if (l->ev != NULL)
 		event_free(l->ev);
+	if (l->retry != NULL)
+		event_free(l->retry);
 	close(l->fd);
 	if (l->path != NULL && lstat(l->path, &st) == 0 &&
 	    st.st_dev == l->dev && st.st_ino == l->ino && unlink(l->path) == -1)

@@ -305,11 +305,11 @@ op_timer(void *arg, int secs)
 	/* Made on first use: most services never need one. */
 	if (s->timer == NULL &&
 	    (s->timer = evtimer_new(base, service_timer_cb, s)) == NULL) {
-		log_warnx("%s: cannot create a timer", s->name);
+		log_warn("%s: cannot create a timer", s->name);
 		return;
 	}
 	if (evtimer_add(s->timer, &tv) == -1)
-		log_warnx("%s: cannot arm a timer", s->name);
+		log_warn("%s: cannot arm a timer", s->name);
 }
 
 static void

@@ -154,7 +154,7 @@ suplink_start(const char *name, const struct sup_params *p,
 	l->stop_timeout = p->conf->stop_timeout;
 	l->ev = event_new(base, fd, EV_READ | EV_PERSIST, suplink_read_cb, l);
 	if (l->ev == NULL || event_add(l->ev, NULL) == -1)
-		log_warnx("%s: cannot watch supervisor %ld", name, (long)pid);
+		log_warn("%s: cannot watch supervisor %ld", name, (long)pid);
 	links = xreallocarray(links, nlinks + 1, sizeof *links);
 	links[nlinks++] = l;
 	return l;

@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +52,7 @@ main(void)
 	size_t	 i;
 
 	tap_plan((int)(sizeof good / sizeof good[0]) +
-	    (int)(sizeof bad / sizeof bad[0]) * 2 + 21);
+	    (int)(sizeof bad / sizeof bad[0]) * 2 + 61);
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		int r = addr_parse(good[i], &a, &cause);
 		tap_ok(r == 0, good[i]);
@@ -130,9 +132,82 @@ main(void)
 	    "leading zero prefix refused");
 	free(cause);
 	{
+		/* Every spelling, overflows included, without UB. */
+		static const struct {
+			const char *s;
+			long long min, max, want;	/* want -1: refused */
+		} dec[] = {
+			{ "99999999999999999999", 0, 100, -1 },
+			{ "9223372036854775807", 0, LLONG_MAX, LLONG_MAX },
+			{ "9223372036854775808", 0, LLONG_MAX, -1 },
+			{ "18446744073709551617", 0, LLONG_MAX, -1 },
+			{ "-9223372036854775807", LLONG_MIN, 0, -2 },
+			{ "-9223372036854775808", LLONG_MIN, 0, -1 },
+			{ "-99999999999999999999999", LLONG_MIN, 0, -1 },
+			{ "-0", 0, 10, -1 },
+			{ "-", -10, 10, -1 },
+			{ "", 0, 10, -1 },
+			{ "+1", 0, 10, -1 },
+			{ " 1", 0, 10, -1 },
+			{ "1 ", 0, 10, -1 },
+			{ "0", 0, 10, 0 },
+			{ "00", 0, 10, -1 },
+			{ "10", 0, 10, 10 },
+			{ "11", 0, 10, -1 },
+		};
 		long long v;
-		tap_ok(!parse_decimal("99999999999999999999", 0, 100, &v),
-		    "overflow is refused, not wrapped");
+		int ok;
+		char desc[128];
+
+		for (i = 0; i < sizeof dec / sizeof dec[0]; i++) {
+			v = 12345;
+			ok = parse_decimal(dec[i].s, dec[i].min, dec[i].max, &v);
+			snprintf(desc, sizeof desc, "parse_decimal '%s' %s",
+			    dec[i].s, dec[i].want == -1 ? "refused" : "read");
+			if (dec[i].want == -1)
+				tap_ok(!ok && v == 12345, desc);
+			else if (dec[i].want == -2)
+				tap_ok(ok && v == -LLONG_MAX, desc);
+			else
+				tap_ok(ok && v == dec[i].want, desc);
+		}
+	}
+	{
+		static const char *badcidr[] = { "10.0.0.0/-0", "10.0.0.0/-8",
+		    "10.0.0.0/+8", "10.0.0.0/", "10.0.0.0/ 8",
+		    "10.0.0.0/99999999999999999999999",
+		    "10.0.0.0/18446744073709551624", "::/129", "::/-0",
+		    "::/000", "10.0.0.0/8/8", "/8", "::ffff:10.0.0.0/104",
+		    "::ffff:127.0.0.1",
+		    "1111111111111111111111111111111111111111111111111111/8" };
+		static const char *badaddr[] = { "tcp://127.0.0.1:99999999999999999999",
+		    "tcp://127.0.0.1:18446744073709551617",
+		    "tcp://127.0.0.1:-0", "tcp://127.0.0.1:-1",
+		    "udp://[::1]:65536", "tcp://127.0.0.1:+80",
+		    "tcp://[::1]:4294967297" };
+		char desc[160];
+
+		for (i = 0; i < sizeof badcidr / sizeof badcidr[0]; i++) {
+			cause = NULL;
+			snprintf(desc, sizeof desc, "prefix '%s' refused",
+			    badcidr[i]);
+			tap_ok(cidr_parse(badcidr[i], &c, &cause) == -1 &&
+			    cause != NULL, desc);
+			free(cause);
+		}
+		tap_ok(cidr_parse("0.0.0.0/0", &c, &cause) == 0 &&
+		    c.prefix == 0, "prefix /0 read");
+		tap_ok(cidr_parse("::/0", &c, &cause) == 0 && c.prefix == 0,
+		    "v6 prefix /0 read");
+		for (i = 0; i < sizeof badaddr / sizeof badaddr[0]; i++) {
+			cause = NULL;
+			snprintf(desc, sizeof desc, "port of '%s' refused",
+			    badaddr[i]);
+			tap_ok(addr_parse(badaddr[i], &a, &cause) == -1 &&
+			    cause != NULL && strstr(cause, "invalid port") !=
+			    NULL, desc);
+			free(cause);
+		}
 	}
 	return tap_done();
 }

@@ -474,6 +474,30 @@ test_modes(void)
 	bad("status-mode = 0999\n", "t.conf:1: status-mode: invalid mode "
 	    "'0999' (octal, at most 0777)", "status-mode 0999");
 
+	/* Overlong modes are refused before any arithmetic (UBSan-clean). */
+	bad(SVC_L("unix:/run/t-a.sock", "  socket-mode = 02222222222222222222222222\n"),
+	    "t.conf:4: service a: socket-mode: invalid mode "
+	    "'02222222222222222222222222' (octal, at most 0777)",
+	    "socket-mode with 26 octal digits");
+	bad("status-mode = 02222222222222222222222222\n", "t.conf:1: "
+	    "status-mode: invalid mode '02222222222222222222222222' (octal, "
+	    "at most 0777)", "status-mode with 26 octal digits");
+	bad("status-mode = 777777777777777777777777777777777777777777\n",
+	    "t.conf:1: status-mode: invalid mode "
+	    "'777777777777777777777777777777777777777777' (octal, at most "
+	    "0777)", "status-mode of 42 sevens");
+	bad("status-mode = 00000000000000000000000000000000000000000600\n",
+	    "t.conf:1: status-mode: invalid mode "
+	    "'00000000000000000000000000000000000000000600' (octal, at most "
+	    "0777)", "status-mode with many leading zeros");
+	bad("status-mode = 01000\n", "t.conf:1: status-mode: invalid mode "
+	    "'01000' (octal, at most 0777)", "status-mode 01000");
+	bad("status-mode = \"\"\n", "t.conf:1: status-mode: invalid mode "
+	    "'' (octal, at most 0777)", "empty status-mode");
+	good("status-mode = 0000\n" SVC(""), "status-mode 0000");
+	tap_is_int(conf != NULL ? conf->status_mode : 1, 0,
+	    "status-mode 0000 is 0");
+
 	/* CFG-37: status-mode 0666 is accepted, with a warning. */
 	warned("status-mode = 0666\n" SVC(""), "t.conf:1: warning: "
 	    "status-mode 0666 lets every local user read service status",
@@ -758,6 +782,19 @@ test_integers(void)
 	bad(SVC("  accept = yes\n  max-per-source = -1\n"),
 	    RANGE_ERR(5, "max-per-source", "-1", 0, 65536),
 	    "max-per-source -1");
+	bad(SVC("  accept = yes\n  max-per-source = -0\n"),
+	    RANGE_ERR(5, "max-per-source", "-0", 0, 65536),
+	    "max-per-source -0 is no spelling of 0");
+	bad(SVC("  accept = yes\n  max-per-source = "
+	    "-99999999999999999999999999\n"),
+	    RANGE_ERR(5, "max-per-source", "-99999999999999999999999999", 0,
+	    65536), "max-per-source with a negative overflow");
+	bad(SVC("  stop-timeout = 9223372036854775808\n"),
+	    RANGE_ERR(4, "stop-timeout", "9223372036854775808", 1, 86400),
+	    "stop-timeout 2^63 refused, not wrapped");
+	bad("backlog = 9223372036854775807\n", "t.conf:1: backlog: invalid "
+	    "value '9223372036854775807' (a decimal number from 1 to 65535)",
+	    "backlog LLONG_MAX refused by the range");
 
 	/* CFG-27 */
 	bad(SVC("  start-timeout = -1\n"),
@@ -1116,6 +1153,269 @@ test_equal(void)
 	conf_free(b);
 }
 
+/* ---- comments: every form, every position, exact lines ---- */
+
+static const char *comment_forms[] = {
+	"# hash", "#### hashes ####", "#", "// slashes", "/// three", "//",
+	"/* block */", "/**/", "/* two\n   lines */", "/* three\n\n lines */",
+	"/* # and // inside */", "# /* not a block", "// /* not a block",
+	"/* ** stars **/", "/*\n*/",
+};
+
+struct text {
+	char	buf[4096];
+	size_t	len;
+	int	marked;		/* line of the error, once added */
+};
+
+static void
+text_add(struct text *t, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (t->len + n < sizeof t->buf) {
+		memcpy(t->buf + t->len, s, n);
+		t->len += n;
+	}
+	t->buf[t->len] = '\0';
+}
+
+/* The line the next character of T will be on. */
+static int
+text_line(const struct text *t)
+{
+	size_t	i;
+	int	line = 1;
+
+	for (i = 0; i < t->len; i++)
+		if (t->buf[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Add S with every "\n" written as EOL. */
+static void
+text_eol(struct text *t, const char *s, const char *eol)
+{
+	for (; *s != '\0'; s++) {
+		char c[2] = { *s, '\0' };
+		text_add(t, *s == '\n' ? eol : c);
+	}
+}
+
+/*
+ * A config with the comment FORM at every position it may take: on its
+ * own line, at the end of a line, after an element and on its own line
+ * inside a multi-line list, before an element (block comments only), and
+ * between an option's name and its "=". The error (a bad element when
+ * BAD_ELEMENT, else an unknown option after the list) is on the line
+ * recorded in t->marked.
+ */
+static void
+comment_config(struct text *t, const char *form, const char *eol, int bom,
+    int bad_element)
+{
+	int	block = strncmp(form, "/*", 2) == 0;
+
+	memset(t, 0, sizeof *t);
+	if (bom)
+		text_add(t, "\xef\xbb\xbf");
+	text_eol(t, form, eol);
+	text_eol(t, "\nlog-level = info ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n\n", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\nservice a { ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n  listen = { ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n    \"tcp://127.0.0.1:7001\", ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n    ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n", eol);
+	if (block) {
+		text_eol(t, "    ", eol);
+		text_eol(t, form, eol);
+		text_eol(t, " \"tcp://127.0.0.1:7002\", ", eol);
+		text_eol(t, form, eol);
+		text_eol(t, "\n", eol);
+	}
+	text_eol(t, "    ", eol);
+	if (bad_element)
+		t->marked = text_line(t);
+	text_eol(t, bad_element ? "\"tcp://127.0.0.1:0\"" :
+	    "tcp://127.0.0.1:7003", eol);
+	text_eol(t, " ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n  }\n  ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n  command ", eol);
+	if (block)
+		text_eol(t, form, eol);
+	text_eol(t, " = \"/bin/cat\" ", eol);
+	text_eol(t, form, eol);
+	text_eol(t, "\n", eol);
+	if (!bad_element) {
+		text_eol(t, "  ", eol);
+		text_eol(t, form, eol);
+		text_eol(t, "\n", eol);
+		t->marked = text_line(t);
+		text_eol(t, "  lisen = 1\n", eol);
+	}
+	text_eol(t, "}\n", eol);
+	text_eol(t, form, eol);
+}
+
+/* DESC for a comment FORM, on one line. */
+static void
+comment_desc(char *desc, size_t len, const char *form, const char *rest)
+{
+	size_t	i;
+
+	snprintf(desc, len, "comment '%s'%s", form, rest);
+	for (i = 0; desc[i] != '\0'; i++)
+		if (desc[i] == '\n')
+			desc[i] = ' ';
+}
+
+static void
+test_comments(void)
+{
+	struct text t;
+	char	 want[256], desc[256], rest[64], *file, *edited;
+	size_t	 f, len, i, pos;
+	int	 eol, bom, which, wrong = 0, nlines, line, k;
+	FILE	*fp;
+	const char *srcdir;
+
+	for (f = 0; f < sizeof comment_forms / sizeof comment_forms[0]; f++)
+	    for (eol = 0; eol < 2; eol++)
+		for (bom = 0; bom < 2; bom++)
+		    for (which = 0; which < 2; which++) {
+			comment_config(&t, comment_forms[f], eol ? "\r\n" :
+			    "\n", bom, which);
+			if (which)
+				snprintf(want, sizeof want, "t.conf:%d: service "
+				    "a: listen: invalid port '0' in "
+				    "'tcp://127.0.0.1:0' (1-65535, decimal)",
+				    t.marked);
+			else
+				snprintf(want, sizeof want, "t.conf:%d: no such "
+				    "option 'lisen'", t.marked);
+			snprintf(rest, sizeof rest, "%s%s, %s", eol ? ", CRLF" :
+			    "", bom ? ", BOM" : "", which ? "bad list element" :
+			    "unknown option after the list");
+			comment_desc(desc, sizeof desc, comment_forms[f], rest);
+			bad_len(t.buf, t.len, want, desc);
+		    }
+
+	/* The same configs without the error are read whole. */
+	for (f = 0; f < sizeof comment_forms / sizeof comment_forms[0]; f++) {
+		comment_config(&t, comment_forms[f], "\r\n", 1, 0);
+		pos = (size_t)(strstr(t.buf, "  lisen = 1") - t.buf);
+		memcpy(t.buf + pos, "  # xxxxx", 9);
+		load_len(t.buf, t.len);
+		comment_desc(desc, sizeof desc, comment_forms[f], " everywhere, "
+		    "CRLF, BOM: accepted with every element");
+		if (!tap_ok(conf != NULL && conf->log_level == LOG_INFO &&
+		    conf->services[0].nlisten ==
+		    (strncmp(comment_forms[f], "/*", 2) == 0 ? 3u : 2u) &&
+		    strcmp(conf->services[0].listen[conf->services[0].nlisten -
+		    1].spec, "tcp://127.0.0.1:7003") == 0 &&
+		    strcmp(conf->services[0].command, "/bin/cat") == 0, desc))
+			printf("#   errors: '%s'\n", errors != NULL ? errors :
+			    "(null)");
+	}
+
+	/* Comment markers in strings and variables are text. */
+	if (good(CMD("\"/bin/echo # not // a /* comment */\""),
+	    "comment markers in a double-quoted string"))
+		tap_is_str(conf->services[0].command, "/bin/echo # not // a /* "
+		    "comment */", "... are kept in the value");
+	else
+		tap_ok(0, "... are kept in the value");
+	if (good(SVC("  environment = { 'X=# \\' // /*' }\n"),
+	    "comment markers in a single-quoted string"))
+		tap_is_str(conf->services[0].env[0], "X=# ' // /*",
+		    "... are kept in the value");
+	else
+		tap_ok(0, "... are kept in the value");
+	if (good(SVC("  environment = { \"X=\\\" # \\\\\" } # trailing\n"),
+	    "an escaped quote does not end the string early"))
+		tap_is_str(conf->services[0].env[0], "X=\" # \\",
+		    "... and the comment after the string is dropped");
+	else
+		tap_ok(0, "... and the comment after the string is dropped");
+	unsetenv("T_CONF_UNSET");
+	if (good(CMD("\"/bin/echo ${T_CONF_UNSET:-#x//y}\""),
+	    "comment markers in a ${VAR:-word}"))
+		tap_is_str(conf->services[0].command, "/bin/echo #x//y",
+		    "... are the default's text");
+	else
+		tap_ok(0, "... are the default's text");
+	good("service a { listen = { tcp://127.0.0.1:7007 } // tcp:// here\n"
+	    "  command = /bin/cat# right after a word\n}\n",
+	    "// after an unquoted tcp:// word, # right after a word");
+	bad(SVC("  /* never\n   closed\n"), "t.conf:4: unterminated comment: "
+	    "the /* opened here is never closed",
+	    "an unterminated block comment, at its start");
+	bad(SVC("  x = \"${A\n}\"\n"), "t.conf:4: a ${...} variable may not "
+	    "span lines", "a ${...} over two lines is refused at its line");
+	bad("# a\n/* b\n */ service a {\n  listen = { \"tcp://127.0.0.1:7007\","
+	    " // c\n  \"tcp://127.0.0.1:7007\" }\n  command = \"/bin/cat\"\n}\n",
+	    "t.conf:5: service a: listen: 'tcp://127.0.0.1:7007' conflicts "
+	    "with 'tcp://127.0.0.1:7007' of service a",
+	    "an error found after parsing points at the right line too");
+
+	/* The shipped example: an error on line K is reported on line K. */
+	srcdir = getenv("top_srcdir");
+	snprintf(want, sizeof want, "%s/conf/activator.conf",
+	    srcdir != NULL ? srcdir : "../..");
+	file = NULL;
+	len = 0;
+	if ((fp = fopen(want, "r")) != NULL) {
+		file = malloc(65536);
+		len = fread(file, 1, 65535, fp);
+		fclose(fp);
+	}
+	if (file == NULL || len == 0) {
+		tap_ok(0, "conf/activator.conf read");
+		free(file);
+		return;
+	}
+	file[len] = '\0';
+	good(file, "conf/activator.conf as shipped");
+	for (nlines = 0, i = 0; i < len; i++)
+		nlines += file[i] == '\n';
+	edited = malloc(len + 64);
+	for (line = 1; line <= nlines + 1; line++) {
+		/* Insert a bad line before line LINE. */
+		for (pos = 0, k = 1; k < line; pos++)
+			if (file[pos] == '\n')
+				k++;
+		memcpy(edited, file, pos);
+		memcpy(edited + pos, "bogus = 1\n", 10);
+		memcpy(edited + pos + 10, file + pos, len - pos);
+		load_len(edited, len + 10);
+		snprintf(want, sizeof want, "t.conf:%d: no such option "
+		    "'bogus'", line);
+		if (line == 28)
+			tap_is_str(errors, want, "conf/activator.conf: an error "
+			    "on line 28 is reported on line 28");
+		else if (errors == NULL || strcmp(errors, want) != 0) {
+			if (wrong++ < 3)
+				printf("# line %d: '%s'\n", line, errors != NULL ?
+				    errors : "(null)");
+		}
+	}
+	snprintf(desc, sizeof desc, "conf/activator.conf: an error on each of "
+	    "its %d lines is reported on that line", nlines + 1);
+	tap_is_int(wrong, 0, desc);
+	free(edited);
+	free(file);
+}
+
 /* One service may hand over at most 61 sockets (fds 3..63). */
 static void
 test_listen_count(void)
@@ -1144,6 +1444,7 @@ int
 main(void)
 {
 	test_syntax();
+	test_comments();
 	test_names();
 	test_addresses();
 	test_modes();
