@@ -137,7 +137,7 @@ static void	client_process(struct client *);
 static void	client_free(struct client *);
 static void	snap_start(void);
 
-/* ---- the log limit ------------------------------------------------------ */
+/* ---- the log limit ------------------------------------------------------- */
 
 static void
 peer_logv(int level, const char *fmt, va_list ap)
@@ -252,7 +252,7 @@ peer_put(struct peer *p)
 	free(p);
 }
 
-/* ---- replies -------------------------------------------------------------- */
+/* ---- replies ------------------------------------------------------------- */
 
 static void
 reply_error(struct jbuf *b, const char *fmt, ...)
@@ -422,7 +422,7 @@ client_reply(struct client *c, struct jbuf *b)
 	jbuf_free(b);
 }
 
-/* ---- the /proc snapshot ---------------------------------------------------- */
+/* ---- the /proc snapshot -------------------------------------------------- */
 
 static void
 snap_wait(struct client *c, const char *name)
@@ -542,7 +542,7 @@ snap_start(void)
 	evtimer_add(snap.step, &tv);
 }
 
-/* ---- requests ------------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------------ */
 
 static void
 request_service(struct jbuf *b, enum control_verb verb, const char *name)
@@ -661,7 +661,7 @@ client_request(struct client *c, const char *line, size_t len,
 	}
 }
 
-/* ---- clients ---------------------------------------------------------------- */
+/* ---- clients ------------------------------------------------------------- */
 
 /* Stop reading and free the client once its output is flushed. */
 static void
@@ -1022,7 +1022,7 @@ control_accept_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* ---- the socket ------------------------------------------------------------ */
+/* ---- the socket ---------------------------------------------------------- */
 
 /* Take PATH.lock; it stays held, and open, until control_close. */
 static int

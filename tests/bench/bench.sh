@@ -747,6 +747,15 @@ for ((r = 1; r <= REPEATS; r++)); do
 	sample p99_poll activator "$(field p99_ms "$out")"
 done
 alive "$SPID" || note "activator (status section) died during the run"
+# The trees stopped through the socket first: stop_tree allows 5 s.
+for ((i = 0; i < SCALE_SVCS; i++)); do
+	"$ACTIVATORCTL" -s "$sock" stop "s$i" >/dev/null 2>&1 || break
+done
+for ((k = 0; k < 600; k++)); do
+	"$ACTIVATORCTL" -s "$sock" -j list 2>/dev/null |
+	    grep -q '"pids":\[[0-9]' || break
+	sleep 0.2
+done
 stop_tree "$SPID"
 fi	# status
 
