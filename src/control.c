@@ -410,13 +410,20 @@ services_need_snapshot(const char *name)
 	return 0;
 }
 
-/* Queue one reply line; the buffer's text goes to the bufferevent. */
+/*
+ * Queue one reply line; the buffer's text goes to the bufferevent. The
+ * timeouts start again from now, on a fresh clock: a client whose
+ * pipelined requests are still being answered is not idle, and a long
+ * request must not shorten them.
+ */
 static void
 client_reply(struct client *c, struct jbuf *b)
 {
+	struct timeval	tv = { CONTROL_TIMEOUT, 0 };
+
 	jbuf_raw(b, "\n", 1);
-	/* A long request must not shorten the write timeout it arms. */
 	event_base_update_cache_time(ctl_base);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	if (evbuffer_add(bufferevent_get_output(c->bev), b->p, b->len) == -1)
 		fatalx("control: cannot queue a reply");
 	jbuf_free(b);
