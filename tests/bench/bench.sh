@@ -678,6 +678,19 @@ queries() {
 	done
 }
 
+# idle_stop NAME SOCK: stop service NAME and wait (up to 10 s) until it is
+# stopped and its supervisor gone.
+idle_stop() {
+	local k
+	"$ACTIVATORCTL" -s "$2" stop "$1" || note "activatorctl stop $1 failed"
+	for ((k = 0; k < 100; k++)); do
+		"$ACTIVATORCTL" -s "$2" -j status "$1" |
+		    grep -q '"state":"stopped"' && return 0
+		sleep 0.1
+	done
+	note "$1 did not stop within 10 s"
+}
+
 # 1000 idle services (accept = yes, on UNIX sockets: no ports needed),
 # and one on TCP that start_activator probes.
 d=$W/status-1000
@@ -689,6 +702,9 @@ start_activator status-1000 "127.0.0.1:${P[11]}" < <(
 		    "$i" "$d" "$i"
 		printf '    command = "%s"\n    accept = yes\n}\n' "$ONELINE"
 	done)
+# The probe left a supervisor behind (accept = yes keeps one): stopped,
+# so that no service has a process and list reads no /proc.
+idle_stop probe "$d/ctl.sock"
 queries status "$d/ctl.sock" list
 note "a 'list' reply with 1000 idle services is $QBYTES bytes"
 stop_tree "$SERVER_PID"
@@ -709,7 +725,9 @@ start_activator status-scale "127.0.0.1:${P[11]}" < <(
 	done)
 SPID=$SERVER_PID
 sock=$d/ctl.sock
+idle_stop echo "$sock"
 queries list_idle "$sock" list
+"$ACTIVATORCTL" -s "$sock" start echo || note "activatorctl start echo failed"
 for ((i = 0; i < SCALE_SVCS; i++)); do
 	"$ACTIVATORCTL" -s "$sock" start "s$i" ||
 	    { note "activatorctl start s$i failed"; break; }
