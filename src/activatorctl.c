@@ -3,6 +3,10 @@
  * activatorctl.c -- the status socket's client: send one request line,
  * wait a bounded time for one JSON reply line, print it for a human or
  * as is. Exit 0 ok, 1 the server said no, 2 usage or no usable answer.
+ *
+ * A list of a thousand services is a few hundred kilobytes: -j passes it
+ * through untouched, and the tables read it with a small scanner that
+ * checks the whole text once and decodes only the fields they print.
  */
 #include "config.h"
 
@@ -18,14 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #ifndef ACTIVATOR_SOCKET
 #define ACTIVATOR_SOCKET	"/run/activator.sock"
 #endif
 
 #define CTL_TIMEOUT_MS		10000	/* for connect, send and reply */
 #define CTL_REPLY_MAX		(64 * 1024 * 1024)
+#define CTL_RECV_SIZE		(256 * 1024)
+#define JSON_DEPTH_MAX		64
 
 enum ctl_arg {
 	ARG_NONE,
@@ -194,8 +198,8 @@ ctl_receive(int fd, size_t *lenp)
 	ssize_t	 n;
 
 	for (;;) {
-		if (size - len < 4096) {
-			size = size == 0 ? 8192 : size * 2;
+		if (size - len < CTL_RECV_SIZE / 2) {
+			size = size == 0 ? CTL_RECV_SIZE : size * 2;
 			if (size > CTL_REPLY_MAX)
 				die(2, "invalid reply from %s: too long",
 				    socket_path);
@@ -222,6 +226,337 @@ ctl_receive(int fd, size_t *lenp)
 			return buf;
 		}
 	}
+}
+
+/*
+ * The JSON scanner. A value is the span of its text in the reply; the
+ * whole reply is checked once (json_check), after which the spans are
+ * walked again only for the members that are printed.
+ */
+struct jval {
+	const char	*p;		/* first byte; NULL: missing */
+	const char	*end;		/* one past the last */
+};
+
+static const char *
+json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+static int
+json_hex4(const char *p, const char *end, unsigned *v)
+{
+	int	 i;
+
+	*v = 0;
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		*v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			*v |= (unsigned)(p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			*v |= (unsigned)(p[i] - 'a' + 10);
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			*v |= (unsigned)(p[i] - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The code point of the escape at P (after the backslash and 'u'); a
+ * surrogate pair is two escapes. Advances *PP; -1 if invalid or U+0000.
+ */
+static long
+json_unicode(const char **pp, const char *end)
+{
+	const char	*p = *pp;
+	unsigned	 hi, lo;
+
+	if (json_hex4(p, end, &hi) == -1 || hi == 0)
+		return -1;
+	p += 4;
+	if (hi >= 0xdc00 && hi <= 0xdfff)
+		return -1;
+	if (hi >= 0xd800 && hi <= 0xdbff) {
+		if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+		    json_hex4(p + 2, end, &lo) == -1 ||
+		    lo < 0xdc00 || lo > 0xdfff)
+			return -1;
+		p += 6;
+		hi = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+	}
+	*pp = p;
+	return (long)hi;
+}
+
+/* Past the string at P (at its opening quote); NULL if malformed. */
+static const char *
+json_skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\')
+			continue;
+		if (++p == end)
+			return NULL;
+		if (*p == 'u') {
+			p++;
+			if (json_unicode(&p, end) == -1)
+				return NULL;
+			p--;
+		} else if (strchr("\"\\/bfnrt", *p) == NULL || *p == '\0')
+			return NULL;
+	}
+	return NULL;
+}
+
+static const char *
+json_skip_digits(const char *p, const char *end)
+{
+	const char	*start = p;
+
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p == start ? NULL : p;
+}
+
+static const char *
+json_skip_number(const char *p, const char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if ((p = json_skip_digits(p, end)) == NULL)
+		return NULL;
+	if (p < end && *p == '.' &&
+	    (p = json_skip_digits(p + 1, end)) == NULL)
+		return NULL;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if ((p = json_skip_digits(p, end)) == NULL)
+			return NULL;
+	}
+	return p;
+}
+
+/* Past the value at P (no blanks before it); NULL if malformed. */
+static const char *
+json_skip(const char *p, const char *end, int depth)
+{
+	char	 close;
+
+	if (p == end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return json_skip_string(p, end);
+	case 't':
+		return end - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 :
+		    NULL;
+	case 'f':
+		return end - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 :
+		    NULL;
+	case 'n':
+		return end - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 :
+		    NULL;
+	case '{':
+	case '[':
+		if (depth >= JSON_DEPTH_MAX)
+			return NULL;
+		close = *p == '{' ? '}' : ']';
+		p = json_ws(p + 1, end);
+		if (p < end && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (p == end || *p != '"' ||
+				    (p = json_skip_string(p, end)) == NULL)
+					return NULL;
+				p = json_ws(p, end);
+				if (p == end || *p++ != ':')
+					return NULL;
+				p = json_ws(p, end);
+			}
+			if ((p = json_skip(p, end, depth + 1)) == NULL)
+				return NULL;
+			p = json_ws(p, end);
+			if (p == end)
+				return NULL;
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+			p = json_ws(p, end);
+		}
+	default:
+		return json_skip_number(p, end);
+	}
+}
+
+/* Is the whole text one well-formed JSON object? */
+static int
+json_check(const char *p, size_t len, struct jval *top)
+{
+	const char	*end = p + len;
+
+	p = json_ws(p, end);
+	top->p = p;
+	if (p == end || *p != '{' || (p = json_skip(p, end, 0)) == NULL)
+		return 0;
+	top->end = p;
+	return json_ws(p, end) == end;
+}
+
+/*
+ * Each member of the checked object OBJ whose key is one of KEYS (plain
+ * ASCII, compared unescaped) into VALS, the first one wins; the others
+ * are missing.
+ */
+static void
+json_members(struct jval obj, const char *const *keys, size_t nkeys,
+    struct jval *vals)
+{
+	const char	*p, *key, *end = obj.end;
+	size_t		 i, klen;
+
+	for (i = 0; i < nkeys; i++)
+		vals[i].p = vals[i].end = NULL;
+	if (obj.p == NULL || *obj.p != '{')
+		return;
+	p = json_ws(obj.p + 1, end);
+	while (p < end && *p == '"') {
+		key = p + 1;
+		p = json_skip_string(p, end);
+		klen = (size_t)(p - 1 - key);
+		p = json_ws(p, end) + 1;	/* the colon */
+		p = json_ws(p, end);
+		for (i = 0; i < nkeys; i++)
+			if (vals[i].p == NULL && strlen(keys[i]) == klen &&
+			    memcmp(keys[i], key, klen) == 0)
+				break;
+		if (i < nkeys)
+			vals[i].p = p;
+		p = json_skip(p, end, 0);
+		if (i < nkeys)
+			vals[i].end = p;
+		p = json_ws(p, end);
+		if (p < end && *p == ',')
+			p = json_ws(p + 1, end);
+	}
+}
+
+/* The next element of checked array A after *IT (start with it.p NULL). */
+static int
+json_next(struct jval a, struct jval *it)
+{
+	const char	*p;
+
+	if (a.p == NULL || *a.p != '[')
+		return 0;
+	p = json_ws(it->p == NULL ? a.p + 1 : it->end, a.end);
+	if (it->p != NULL && p < a.end && *p == ',')
+		p = json_ws(p + 1, a.end);
+	if (p >= a.end || *p == ']')
+		return 0;
+	it->p = p;
+	it->end = json_skip(p, a.end, 0);
+	return 1;
+}
+
+static void
+utf8_put(char **o, unsigned long cp)
+{
+	unsigned char	*q = (unsigned char *)*o;
+
+	if (cp < 0x80)
+		*q++ = (unsigned char)cp;
+	else if (cp < 0x800) {
+		*q++ = (unsigned char)(0xc0 | cp >> 6);
+		*q++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*q++ = (unsigned char)(0xe0 | cp >> 12);
+		*q++ = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		*q++ = (unsigned char)(0x80 | (cp & 0x3f));
+	} else {
+		*q++ = (unsigned char)(0xf0 | cp >> 18);
+		*q++ = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+		*q++ = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		*q++ = (unsigned char)(0x80 | (cp & 0x3f));
+	}
+	*o = (char *)q;
+}
+
+/* The checked string V decoded, malloc'd; NULL if V is no string. */
+static char *
+json_string(struct jval v)
+{
+	const char	*p;
+	char		*out, *o;
+
+	if (v.p == NULL || *v.p != '"')
+		return NULL;
+	/* An escape never decodes to more bytes than it takes. */
+	o = out = xrealloc(NULL, (size_t)(v.end - v.p), 1);
+	for (p = v.p + 1; p < v.end - 1; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'u':
+			p++;
+			utf8_put(&o, (unsigned long)json_unicode(&p, v.end));
+			p--;
+			break;
+		default:
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+json_is(struct jval v, const char *literal)
+{
+	size_t	n = strlen(literal);
+
+	return v.p != NULL && (size_t)(v.end - v.p) == n &&
+	    memcmp(v.p, literal, n) == 0;
+}
+
+static int
+json_is_number(struct jval v)
+{
+	return v.p != NULL && (*v.p == '-' || (*v.p >= '0' && *v.p <= '9'));
 }
 
 /*
@@ -269,86 +604,103 @@ put_padded(const char *s, size_t width)
 
 /* A JSON scalar as text: "-" for null or missing. malloc'd. */
 static char *
-scalar(json_t *j)
+scalar(struct jval v)
 {
-	if (json_is_string(j))
-		return aprintf("%s", json_string_value(j));
-	if (json_is_integer(j))
-		return aprintf("%lld", (long long)json_integer_value(j));
-	if (json_is_real(j))
-		return aprintf("%.3f", json_real_value(j));
-	if (json_is_boolean(j))
-		return aprintf("%s", json_is_true(j) ? "yes" : "no");
+	char	*s;
+
+	if ((s = json_string(v)) != NULL)
+		return s;
+	if (json_is_number(v)) {
+		if (memchr(v.p, '.', (size_t)(v.end - v.p)) != NULL ||
+		    memchr(v.p, 'e', (size_t)(v.end - v.p)) != NULL ||
+		    memchr(v.p, 'E', (size_t)(v.end - v.p)) != NULL)
+			return aprintf("%.3f", strtod(v.p, NULL));
+		return aprintf("%.*s", (int)(v.end - v.p), v.p);
+	}
+	if (json_is(v, "true"))
+		return aprintf("yes");
+	if (json_is(v, "false"))
+		return aprintf("no");
 	return aprintf("-");
 }
 
-/* The elements of array J joined by SEP; "-" if empty or not an array. */
+/* The elements of array V joined by SEP; "-" if empty or not an array. */
 static char *
-joined(json_t *j, const char *sep)
+joined(struct jval v, const char *sep)
 {
-	json_t	*v;
-	size_t	 i, len = 0;
-	char	*out = NULL, *item;
+	struct jval	 it = { NULL, NULL };
+	size_t		 len = 0;
+	char		*out = NULL, *item;
+	int		 first = 1;
 
-	if (!json_is_array(j) || json_array_size(j) == 0)
-		return scalar(NULL);
-	json_array_foreach(j, i, v) {
-		item = scalar(v);
+	while (json_next(v, &it)) {
+		item = scalar(it);
 		out = xrealloc(out, len + strlen(sep) + strlen(item) + 1, 1);
-		len += (size_t)sprintf(out + len, "%s%s", i == 0 ? "" : sep,
+		len += (size_t)sprintf(out + len, "%s%s", first ? "" : sep,
 		    item);
+		first = 0;
 		free(item);
 	}
-	return out;
+	return out != NULL ? out : aprintf("-");
 }
 
 static char *
-seconds(json_t *j, int decimals)
+seconds(struct jval v, int decimals)
 {
-	if (!json_is_number(j))
-		return scalar(NULL);
-	return aprintf("%.*fs", decimals, json_number_value(j));
+	if (!json_is_number(v))
+		return aprintf("-");
+	return aprintf("%.*fs", decimals, strtod(v.p, NULL));
 }
 
 /* {"code":N} as "code N", {"signal":"TERM"} as "signal TERM". */
 static char *
-last_exit(json_t *j)
+last_exit(struct jval v)
 {
-	const char	*key;
-	json_t		*v;
+	static const char *const keys[] = { "code", "signal" };
+	struct jval	 m[2];
 	char		*s, *val;
+	int		 k;
 
-	if ((v = json_object_get(j, key = "code")) == NULL &&
-	    (v = json_object_get(j, key = "signal")) == NULL)
-		return scalar(NULL);
-	val = scalar(v);
-	s = aprintf("%s %s", key, val);
+	json_members(v, keys, 2, m);
+	if (m[k = 0].p == NULL && m[k = 1].p == NULL)
+		return aprintf("-");
+	val = scalar(m[k]);
+	s = aprintf("%s %s", keys[k], val);
 	free(val);
 	return s;
 }
 
 /* list: NAME STATE PID ACTIVATIONS LISTEN, columns as wide as the data. */
 static void
-print_list(json_t *services)
+print_list(struct jval services)
 {
-	static const char *head[] = {
+	static const char *const head[] = {
 		"NAME", "STATE", "PID", "ACTIVATIONS", "LISTEN"
 	};
+	static const char *const keys[] = {
+		"name", "state", "main_pid", "activations", "listen"
+	};
 	enum { NCOL = sizeof head / sizeof head[0] };
-	json_t	*svc;
-	char	*(*cell)[NCOL];
-	size_t	 width[NCOL], n, i, col, rows;
+	struct jval	 it = { NULL, NULL }, m[NCOL];
+	char		*(*cell)[NCOL] = NULL;
+	size_t		 width[NCOL], n, col, rows = 0, cap = 0;
 
-	rows = json_array_size(services);
-	cell = xrealloc(NULL, rows + 1, sizeof *cell);
-	for (col = 0; col < NCOL; col++)
-		cell[0][col] = aprintf("%s", head[col]);
-	json_array_foreach(services, i, svc) {
-		cell[i + 1][0] = scalar(json_object_get(svc, "name"));
-		cell[i + 1][1] = scalar(json_object_get(svc, "state"));
-		cell[i + 1][2] = scalar(json_object_get(svc, "main_pid"));
-		cell[i + 1][3] = scalar(json_object_get(svc, "activations"));
-		cell[i + 1][4] = joined(json_object_get(svc, "listen"), ",");
+	for (;;) {
+		if (rows + 1 >= cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			cell = xrealloc(cell, cap, sizeof *cell);
+		}
+		if (rows == 0) {
+			for (col = 0; col < NCOL; col++)
+				cell[0][col] = aprintf("%s", head[col]);
+		}
+		if (!json_next(services, &it))
+			break;
+		rows++;
+		json_members(it, keys, NCOL, m);
+		for (col = 0; col < NCOL - 1; col++)
+			cell[rows][col] = scalar(m[col]);
+		cell[rows][NCOL - 1] = joined(m[NCOL - 1], ",");
 	}
 	memset(width, 0, sizeof width);
 	for (n = 0; n <= rows; n++)
@@ -381,43 +733,46 @@ print_field(const char *key, char *value)
 
 /* status: a "name:" line, then one indented "key: value" line per field. */
 static void
-print_status(json_t *services)
+print_status(struct jval services)
 {
-	json_t	*s;
-	size_t	 i;
+	enum { NAME, STATE, ACCEPT, TYPE, LISTEN, MAIN_PID, PIDS, ACTIVATIONS,
+	    RESTARTS, INSTANCES, ACCEPTED, REFUSED, LAST_EXIT, SINCE,
+	    READY_TIME, RESTART_PENDING, LAST_ERROR, NKEYS };
+	static const char *const keys[NKEYS] = {
+		"name", "state", "accept", "type", "listen", "main_pid",
+		"pids", "activations", "restarts", "instances", "accepted",
+		"refused", "last_exit", "since", "ready_time",
+		"restart_pending", "last_error"
+	};
+	struct jval	 it = { NULL, NULL }, m[NKEYS];
+	char		*name;
+	int		 first = 1;
 
-	json_array_foreach(services, i, s) {
-		if (i > 0)
+	while (json_next(services, &it)) {
+		if (!first)
 			putchar('\n');
-		put_safe(stdout, json_string_value(json_object_get(s,
-		    "name")), 0);
+		first = 0;
+		json_members(it, keys, NKEYS, m);
+		name = json_string(m[NAME]);
+		put_safe(stdout, name, 0);
+		free(name);
 		fputs(":\n", stdout);
-		print_field("state", scalar(json_object_get(s, "state")));
-		print_field("accept", scalar(json_object_get(s, "accept")));
-		print_field("type", scalar(json_object_get(s, "type")));
-		print_field("listen", joined(json_object_get(s, "listen"),
-		    ", "));
-		print_field("main pid", scalar(json_object_get(s,
-		    "main_pid")));
-		print_field("pids", joined(json_object_get(s, "pids"), " "));
-		print_field("activations", scalar(json_object_get(s,
-		    "activations")));
-		print_field("restarts", scalar(json_object_get(s,
-		    "restarts")));
-		print_field("instances", scalar(json_object_get(s,
-		    "instances")));
-		print_field("accepted", scalar(json_object_get(s,
-		    "accepted")));
-		print_field("refused", scalar(json_object_get(s, "refused")));
-		print_field("last exit", last_exit(json_object_get(s,
-		    "last_exit")));
-		print_field("since", seconds(json_object_get(s, "since"), 1));
-		print_field("ready time", seconds(json_object_get(s,
-		    "ready_time"), 3));
-		print_field("restart pending", scalar(json_object_get(s,
-		    "restart_pending")));
-		print_field("last error", scalar(json_object_get(s,
-		    "last_error")));
+		print_field("state", scalar(m[STATE]));
+		print_field("accept", scalar(m[ACCEPT]));
+		print_field("type", scalar(m[TYPE]));
+		print_field("listen", joined(m[LISTEN], ", "));
+		print_field("main pid", scalar(m[MAIN_PID]));
+		print_field("pids", joined(m[PIDS], " "));
+		print_field("activations", scalar(m[ACTIVATIONS]));
+		print_field("restarts", scalar(m[RESTARTS]));
+		print_field("instances", scalar(m[INSTANCES]));
+		print_field("accepted", scalar(m[ACCEPTED]));
+		print_field("refused", scalar(m[REFUSED]));
+		print_field("last exit", last_exit(m[LAST_EXIT]));
+		print_field("since", seconds(m[SINCE], 1));
+		print_field("ready time", seconds(m[READY_TIME], 3));
+		print_field("restart pending", scalar(m[RESTART_PENDING]));
+		print_field("last error", scalar(m[LAST_ERROR]));
 	}
 }
 
@@ -435,13 +790,48 @@ name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * The exit code a reply starts with, {"ok":true or {"ok":false, as
+ * activator writes it: 0 or 1; -1 if it starts otherwise.
+ */
+static int
+ok_prefix(const char *p, size_t len)
+{
+	const char	*end = p + len;
+	int		 code;
+
+	p = json_ws(p, end);
+	if (p == end || *p++ != '{')
+		return -1;
+	p = json_ws(p, end);
+	if (end - p < 4 || memcmp(p, "\"ok\"", 4) != 0)
+		return -1;
+	p = json_ws(p + 4, end);
+	if (p == end || *p++ != ':')
+		return -1;
+	p = json_ws(p, end);
+	if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+		code = 0;
+		p += 4;
+	} else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+		code = 1;
+		p += 5;
+	} else
+		return -1;
+	p = json_ws(p, end);
+	return p < end && (*p == ',' || *p == '}') ? code : -1;
+}
+
 int
 main(int argc, char **argv)
 {
+	static const char *const keys[] = { "ok", "error", "services",
+	    "version" };
+	enum { M_OK, M_ERROR, M_SERVICES, M_VERSION };
 	const struct command *cmd = NULL;
 	const char	*name;
-	json_t		*reply, *ok, *err;
-	char		*req, *line;
+	struct jval	 top, m[4];
+	char		*req, *line, *s;
 	size_t		 n, len;
 	int		 ch, raw = 0, fd, code;
 
@@ -492,32 +882,44 @@ main(int argc, char **argv)
 	close(fd);
 	free(req);
 
-	reply = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-	if (reply == NULL || !json_is_object(reply) ||
-	    !json_is_boolean(ok = json_object_get(reply, "ok")))
+	/* -j: the reply as it came; only its first member is looked at. */
+	if (raw && (code = ok_prefix(line, len)) != -1) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+		goto out;
+	}
+	if (!json_check(line, len, &top))
+		die(2, "invalid reply from %s", socket_path);
+	json_members(top, keys, 4, m);
+	if (json_is(m[M_OK], "true"))
+		code = 0;
+	else if (json_is(m[M_OK], "false"))
+		code = 1;
+	else
 		die(2, "invalid reply from %s", socket_path);
 
-	code = json_is_true(ok) ? 0 : 1;
-	if (raw)
-		printf("%s\n", line);
-	else if (code != 0) {
-		err = json_object_get(reply, "error");
+	if (raw) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+	} else if (code != 0) {
+		s = json_string(m[M_ERROR]);
 		fputs("activatorctl: ", stderr);
-		put_safe(stderr, json_is_string(err) ?
-		    json_string_value(err) : "unknown error", 1);
+		put_safe(stderr, s != NULL ? s : "unknown error", 1);
 		fputc('\n', stderr);
+		free(s);
 	} else if (strcmp(cmd->name, "list") == 0)
-		print_list(json_object_get(reply, "services"));
+		print_list(m[M_SERVICES]);
 	else if (strcmp(cmd->name, "status") == 0)
-		print_status(json_object_get(reply, "services"));
+		print_status(m[M_SERVICES]);
 	else if (strcmp(cmd->name, "ping") == 0)
 		puts("pong");
 	else if (strcmp(cmd->name, "version") == 0) {
-		put_safe(stdout, json_string_value(json_object_get(reply,
-		    "version")), 0);
+		s = json_string(m[M_VERSION]);
+		put_safe(stdout, s, 0);
 		putchar('\n');
+		free(s);
 	}
-	json_decref(reply);
+out:
 	free(line);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		die(1, "cannot write the output: %s", strerror(errno));

@@ -3,6 +3,13 @@
  * control.c -- the status socket: a UNIX stream socket in the core's event
  * loop, guarded by a singleton lock, answering one JSON line per request
  * line. It reads state through service.h and changes nothing itself.
+ *
+ * The core must never stall for it, so every client gets a bounded share
+ * of a loop turn: one request, then the next one on a later turn; no new
+ * reply while its unsent output is large; /proc read a few entries per
+ * turn, once for all the requests that need it. Root and activator's own
+ * user keep slots no one else can take, other users a bounded number each,
+ * and what is refused or denied is logged once per uid and interval.
  */
 #include "config.h"
 
@@ -12,6 +19,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,9 +32,10 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "control.h"
+#include "control-json.h"
+#include "control-request.h"
 #include "listen.h"
 #include "log.h"
 #include "proc.h"
@@ -34,60 +44,75 @@
 
 #define CONTROL_BACKLOG		1024
 #define CONTROL_MAX_CLIENTS	1024
+#define CONTROL_RESERVED	64	/* of those, for root and our uid only */
+#define CONTROL_MAX_PER_UID	64	/* connections of one other uid */
 #define CONTROL_LINE_MAX	4096	/* bytes of a request, LF excluded */
-#define CONTROL_OUT_HIGH	(1024 * 1024)	/* stop answering above */
-#define CONTROL_OUT_MAX		(4 * 1024 * 1024) /* drop the client above */
+#define CONTROL_IN_HIGH		(16 * 1024)	/* unprocessed input read */
+#define CONTROL_OUT_HIGH	(64 * 1024)	/* no new reply above */
 #define CONTROL_TIMEOUT		10	/* s: idle, unfinished line, no write */
 #define CONTROL_BACKOFF_MIN	100	/* ms, after EMFILE and the like */
 #define CONTROL_BACKOFF_MAX	2000
 #define CONTROL_ACCEPT_BURST	64	/* accepts per wakeup: stay fair */
 #define CONTROL_LOG_ARG		128	/* bytes of an escaped argument */
+#define CONTROL_LOG_INTERVAL	10	/* s: one line per uid, then a count */
+#define CONTROL_SCAN_STEP	32	/* /proc entries read per loop turn */
+
+/* A line logged, then only counted until the interval is over. */
+struct logwin {
+	struct peer	*peer;
+	struct event	*ev;		/* pending during the interval */
+	u_int		 suppressed;
+	int		 level;
+	const char	*what;		/* "refused or denied requests" */
+};
+
+/* Everything connected with one uid: the per-uid cap, the log limit. */
+struct peer {
+	uid_t		 uid;
+	u_int		 nclients;
+	struct logwin	 denied;	/* refused connections, denied verbs */
+	struct logwin	 bad;		/* malformed requests (debug) */
+	LIST_ENTRY(peer) entry;
+};
+LIST_HEAD(peers, peer);
 
 struct client {
 	struct bufferevent *bev;
 	struct event	*partial;	/* an unfinished line is due by now */
+	struct event	*next;		/* the next request, a turn later */
+	struct peer	*peer;
 	uid_t		 uid;		/* SO_PEERCRED at accept; -1 unknown */
 	pid_t		 pid;
+	int		 privileged;	/* root or our own uid */
 	int		 flags;
-#define CLIENT_PAUSED	0x1	/* too much unread output: not reading */
-#define CLIENT_EOF	0x2	/* the peer will send nothing more */
-#define CLIENT_CLOSING	0x4	/* free once the output is flushed */
-#define CLIENT_LAST	0x8	/* control_close ran during its request */
+#define CLIENT_PAUSED	0x01	/* too much unsent output: not reading */
+#define CLIENT_EOF	0x02	/* the peer will send nothing more */
+#define CLIENT_CLOSING	0x04	/* free once the output is flushed */
+#define CLIENT_LAST	0x08	/* control_close ran during its request */
+#define CLIENT_WAITING	0x10	/* for the /proc snapshot in progress */
+#define CLIENT_QUEUED	0x20	/* for the snapshot after that one */
+	char		*status_arg;	/* the waiting request's NAME or NULL */
 	TAILQ_ENTRY(client) entry;
+	TAILQ_ENTRY(client) wait_entry;
 };
 TAILQ_HEAD(clients, client);
 
-enum verb_arg {
-	ARG_NONE,
-	ARG_OPTIONAL,
-	ARG_REQUIRED,
-};
-
-struct verb {
-	const char	*name;
-	enum verb_arg	 arg;
-	int		 mutating;	/* needs root or our own uid */
-	json_t		*(*fn)(const struct verb *, const char *);
-	int		(*op)(struct service *, char **);
-	const char	*usage;
-};
-
-static json_t	*verb_ping(const struct verb *, const char *);
-static json_t	*verb_version(const struct verb *, const char *);
-static json_t	*verb_status(const struct verb *, const char *);
-static json_t	*verb_service(const struct verb *, const char *);
-static json_t	*verb_reload(const struct verb *, const char *);
-
-static const struct verb verbs[] = {
-	{ "ping", ARG_NONE, 0, verb_ping, NULL, "ping" },
-	{ "version", ARG_NONE, 0, verb_version, NULL, "version" },
-	{ "list", ARG_NONE, 0, verb_status, NULL, "list" },
-	{ "status", ARG_OPTIONAL, 0, verb_status, NULL, "status [NAME]" },
-	{ "start", ARG_REQUIRED, 1, verb_service, service_start, "start NAME" },
-	{ "stop", ARG_REQUIRED, 1, verb_service, service_stop, "stop NAME" },
-	{ "restart", ARG_REQUIRED, 1, verb_service, service_restart,
-	    "restart NAME" },
-	{ "reload", ARG_NONE, 1, verb_reload, NULL, "reload" },
+/*
+ * One pass over /proc, a few entries per loop turn, shared by every
+ * request that arrived before it began; requests arriving during it wait
+ * for the next pass, so no reply is older than its request.
+ */
+static struct {
+	DIR		*dir;		/* NULL: no pass in progress */
+	struct procinfo *all;
+	size_t		 n;
+	size_t		 cap;
+	struct event	*step;
+	struct clients	 waiting;	/* answered when this pass ends */
+	struct clients	 queued;	/* for the pass after it */
+} snap = {
+	.waiting = TAILQ_HEAD_INITIALIZER(snap.waiting),
+	.queued = TAILQ_HEAD_INITIALIZER(snap.queued),
 };
 
 static struct event_base *ctl_base;
@@ -104,43 +129,138 @@ static int		 ctl_full;	/* at CONTROL_MAX_CLIENTS, logged */
 static control_reload_fn *ctl_reload;
 static struct clients	 ctl_clients = TAILQ_HEAD_INITIALIZER(ctl_clients);
 static u_int		 ctl_nclients;
+static u_int		 ctl_nunprivileged;
+static struct peers	 ctl_peers = LIST_HEAD_INITIALIZER(ctl_peers);
 static struct client	*ctl_busy;	/* whose request is being answered */
 
 static void	client_process(struct client *);
+static void	client_free(struct client *);
+static void	snap_start(void);
 
-/* Make a JSON string of untrusted bytes; invalid UTF-8 is escaped. */
-static json_t *
-control_jstr(const char *s)
+/* ---- the log limit ------------------------------------------------------- */
+
+static void
+peer_logv(int level, const char *fmt, va_list ap)
 {
-	json_t	*j;
-	char	*buf;
-	size_t	 len;
+	char	msg[512];
 
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	len = strlen(s);
-	buf = xmalloc(len * 4 + 1);
-	log_escape(buf, len * 4 + 1, s, len);
-	j = json_string(buf);
-	free(buf);
-	return j;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (level <= LOG_INFO)
+		log_info("%s", msg);
+	else
+		log_debug("%s", msg);
 }
 
-static json_t *
-control_ok(void)
+static void
+peer_log_line(int level, const char *fmt, ...)
 {
-	json_t	*o = json_object();
+	va_list	ap;
 
-	json_object_set_new(o, "ok", json_true());
-	return o;
+	va_start(ap, fmt);
+	peer_logv(level, fmt, ap);
+	va_end(ap);
 }
 
-static json_t * __attribute__((format(printf, 1, 2)))
-control_error(const char *fmt, ...)
+static void	peer_put(struct peer *);
+
+/* The interval is over: say how many lines were held back, if any. */
+static void
+logwin_flush(struct peer *p, struct logwin *w)
 {
-	json_t	*o = json_object();
+	if (w->suppressed == 0)
+		return;
+	peer_log_line(w->level, "control: uid %ld: %u more %s in the last "
+	    "%d s", (long)p->uid, w->suppressed, w->what,
+	    CONTROL_LOG_INTERVAL);
+	w->suppressed = 0;
+}
+
+static void
+logwin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct logwin	*w = arg;
+	struct peer	*p = w->peer;
+	struct timeval	 tv = { CONTROL_LOG_INTERVAL, 0 };
+
+	(void)fd;
+	(void)what;
+	if (w->suppressed > 0) {
+		/* A flood goes on: one line per interval, no more. */
+		logwin_flush(p, w);
+		evtimer_add(w->ev, &tv);
+		return;
+	}
+	peer_put(p);
+}
+
+/* Log for the peer, or count the line if one was logged lately. */
+static void __attribute__((format(printf, 2, 3)))
+peer_log(struct logwin *w, const char *fmt, ...)
+{
+	struct timeval	 tv = { CONTROL_LOG_INTERVAL, 0 };
+	va_list		 ap;
+
+	if (w->level > log_getlevel())
+		return;
+	if (evtimer_pending(w->ev, NULL)) {
+		w->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	peer_logv(w->level, fmt, ap);
+	va_end(ap);
+	event_base_update_cache_time(ctl_base);
+	evtimer_add(w->ev, &tv);
+}
+
+static void
+logwin_init(struct peer *p, struct logwin *w, int level, const char *what)
+{
+	w->peer = p;
+	w->level = level;
+	w->what = what;
+	if ((w->ev = evtimer_new(ctl_base, logwin_cb, w)) == NULL)
+		fatalx("control: evtimer_new failed");
+}
+
+static struct peer *
+peer_get(uid_t uid)
+{
+	struct peer	*p;
+
+	LIST_FOREACH(p, &ctl_peers, entry)
+		if (p->uid == uid)
+			return p;
+	p = xcalloc(1, sizeof *p);
+	p->uid = uid;
+	logwin_init(p, &p->denied, LOG_INFO, "refused or denied requests");
+	logwin_init(p, &p->bad, LOG_DEBUG, "malformed requests");
+	LIST_INSERT_HEAD(&ctl_peers, p, entry);
+	return p;
+}
+
+/* Free the peer once it has no client and nothing left to log. */
+static void
+peer_put(struct peer *p)
+{
+	if (p->nclients > 0 || evtimer_pending(p->denied.ev, NULL) ||
+	    evtimer_pending(p->bad.ev, NULL))
+		return;
+	LIST_REMOVE(p, entry);
+	event_free(p->denied.ev);
+	event_free(p->bad.ev);
+	free(p);
+}
+
+/* ---- replies ------------------------------------------------------------- */
+
+static void
+reply_error(struct jbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+reply_error(struct jbuf *b, const char *fmt, ...)
+{
 	va_list	 ap;
 	char	*msg;
 
@@ -148,236 +268,407 @@ control_error(const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	json_object_set_new(o, "ok", json_false());
-	json_object_set_new(o, "error", control_jstr(msg));
+	jbuf_lit(b, "{\"ok\":false,\"error\":");
+	jbuf_str(b, msg);
+	jbuf_lit(b, "}");
 	free(msg);
-	return o;
 }
 
-/* Seconds rounded to milliseconds, so replies do not show 0.1000000001. */
-static json_t *
-control_secs(double secs)
+static void
+reply_last_exit(struct jbuf *b, const struct service_info *i)
 {
-	return json_real((double)(long long)(secs * 1000 + 0.5) / 1000);
-}
-
-static json_t *
-control_last_exit(const struct service_info *i)
-{
-	json_t		*o;
 	const char	*name;
 	char		 num[16];
 
-	if (!i->has_exit)
-		return json_null();
-	o = json_object();
+	if (!i->has_exit) {
+		jbuf_lit(b, "null");
+		return;
+	}
 	if (i->exit_signal == 0) {
-		json_object_set_new(o, "code", json_integer(i->exit_code));
-		return o;
+		jbuf_lit(b, "{\"code\":");
+		jbuf_int(b, i->exit_code);
+	} else {
+		if ((name = sigabbrev_np(i->exit_signal)) == NULL) {
+			snprintf(num, sizeof num, "%d", i->exit_signal);
+			name = num;
+		}
+		jbuf_lit(b, "{\"signal\":");
+		jbuf_str(b, name);
 	}
-	if ((name = sigabbrev_np(i->exit_signal)) == NULL) {
-		snprintf(num, sizeof num, "%d", i->exit_signal);
-		name = num;
-	}
-	json_object_set_new(o, "signal", json_string(name));
-	return o;
+	jbuf_lit(b, "}");
 }
 
 /*
  * One service as JSON. command and environment are left out on purpose:
  * every local user allowed to connect may read this (SEC-18).
  */
-static json_t *
-control_service_json(struct service *s, const struct procinfo *all,
+static void
+reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
     size_t nall)
 {
 	struct service_info i;
-	json_t	*o, *a;
 	size_t	 n;
 
-	memset(&i, 0, sizeof i);
 	service_info(s, &i, all, nall);
-	o = json_object();
-	json_object_set_new(o, "name", control_jstr(i.name));
-	json_object_set_new(o, "state",
-	    control_jstr(service_state_name(i.state)));
-	json_object_set_new(o, "accept", json_boolean(i.accept));
-	json_object_set_new(o, "type", control_jstr(i.type));
-	a = json_array();
-	for (n = 0; n < i.nlisten; n++)
-		json_array_append_new(a, control_jstr(i.listen[n]));
-	json_object_set_new(o, "listen", a);
-	json_object_set_new(o, "main_pid",
-	    i.main_pid > 0 ? json_integer(i.main_pid) : json_null());
-	a = json_array();
-	for (n = 0; n < i.npids; n++)
-		json_array_append_new(a, json_integer(i.pids[n]));
-	json_object_set_new(o, "pids", a);
-	json_object_set_new(o, "activations", json_integer(i.activations));
-	json_object_set_new(o, "restarts", json_integer(i.restarts));
-	json_object_set_new(o, "instances", json_integer(i.instances));
-	json_object_set_new(o, "accepted", json_integer(i.accepted));
-	json_object_set_new(o, "refused", json_integer(i.refused));
-	json_object_set_new(o, "last_exit", control_last_exit(&i));
-	json_object_set_new(o, "since", control_secs(i.since));
-	json_object_set_new(o, "ready_time",
-	    i.ready_time < 0 ? json_null() : control_secs(i.ready_time));
-	json_object_set_new(o, "restart_pending",
-	    json_boolean(i.restart_pending));
-	json_object_set_new(o, "last_error", control_jstr(i.last_error));
-	service_info_free(&i);
-	return o;
-}
-
-static json_t *
-verb_ping(const struct verb *v, const char *arg)
-{
-	json_t	*o = control_ok();
-
-	(void)v;
-	(void)arg;
-	json_object_set_new(o, "pong", json_true());
-	return o;
-}
-
-static json_t *
-verb_version(const struct verb *v, const char *arg)
-{
-	json_t	*o = control_ok();
-
-	(void)v;
-	(void)arg;
-	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
-	return o;
-}
-
-/* list, status and status NAME. */
-static json_t *
-verb_status(const struct verb *v, const char *arg)
-{
-	struct service	*s = NULL;
-	struct procinfo	*all;
-	json_t		*o, *a;
-	size_t		 n, count, nall;
-
-	(void)v;
-	a = json_array();
-	if (arg != NULL && (s = service_find(arg)) == NULL) {
-		json_decref(a);
-		return control_error("no such service: %s", arg);
+	jbuf_lit(b, "{\"name\":");
+	jbuf_str(b, i.name);
+	jbuf_lit(b, ",\"state\":");
+	jbuf_str(b, service_state_name(i.state));
+	jbuf_lit(b, ",\"accept\":");
+	jbuf_bool(b, i.accept);
+	jbuf_lit(b, ",\"type\":");
+	jbuf_str(b, i.type);
+	jbuf_lit(b, ",\"listen\":[");
+	for (n = 0; n < i.nlisten; n++) {
+		if (n > 0)
+			jbuf_lit(b, ",");
+		jbuf_str(b, i.listen[n]);
 	}
-	/* /proc once for the whole request, and only if there is a tree. */
-	all = NULL;
-	nall = 0;
-	count = services_count();
-	for (n = 0; n < count && all == NULL; n++)
-		if (service_has_tree(arg != NULL ? s : service_at(n)))
-			all = proc_scan(&nall);
-	if (arg != NULL)
-		json_array_append_new(a, control_service_json(s, all, nall));
+	jbuf_lit(b, "],\"main_pid\":");
+	if (i.main_pid > 0)
+		jbuf_int(b, i.main_pid);
 	else
-		for (n = 0; n < count; n++)
-			json_array_append_new(a,
-			    control_service_json(service_at(n), all, nall));
-	free(all);
-	o = control_ok();
-	json_object_set_new(o, "services", a);
-	return o;
-}
-
-/* start, stop and restart NAME. */
-static json_t *
-verb_service(const struct verb *v, const char *arg)
-{
-	struct service	*s = NULL;
-	char		*cause = NULL;
-	json_t		*o;
-
-	if ((s = service_find(arg)) == NULL)
-		return control_error("no such service: %s", arg);
-	if (v->op(s, &cause) == -1) {
-		o = control_error("%s", cause != NULL ? cause :
-		    "failed");
-		free(cause);
-		return o;
+		jbuf_lit(b, "null");
+	jbuf_lit(b, ",\"pids\":[");
+	for (n = 0; n < i.npids; n++) {
+		if (n > 0)
+			jbuf_lit(b, ",");
+		jbuf_int(b, i.pids[n]);
 	}
-	return control_ok();
+	jbuf_lit(b, "],\"activations\":");
+	jbuf_int(b, (long long)i.activations);
+	jbuf_lit(b, ",\"restarts\":");
+	jbuf_int(b, (long long)i.restarts);
+	jbuf_lit(b, ",\"instances\":");
+	jbuf_int(b, (long long)i.instances);
+	jbuf_lit(b, ",\"accepted\":");
+	jbuf_int(b, (long long)i.accepted);
+	jbuf_lit(b, ",\"refused\":");
+	jbuf_int(b, (long long)i.refused);
+	jbuf_lit(b, ",\"last_exit\":");
+	reply_last_exit(b, &i);
+	jbuf_lit(b, ",\"since\":");
+	jbuf_secs(b, i.since);
+	jbuf_lit(b, ",\"ready_time\":");
+	if (i.ready_time < 0)
+		jbuf_lit(b, "null");
+	else
+		jbuf_secs(b, i.ready_time);
+	jbuf_lit(b, ",\"restart_pending\":");
+	jbuf_bool(b, i.restart_pending);
+	jbuf_lit(b, ",\"last_error\":");
+	jbuf_str(b, i.last_error);
+	jbuf_lit(b, "}");
+	service_info_free(&i);
 }
 
-static json_t *
-verb_reload(const struct verb *v, const char *arg)
+/* list, status and status NAME, with the processes in ALL. */
+static void
+reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
+    size_t nall)
+{
+	struct service	*s;
+	size_t		 n, count;
+	int		 first = 1;
+
+	if (name != NULL) {
+		if ((s = service_find(name)) == NULL) {
+			reply_error(b, "no such service: %s", name);
+			return;
+		}
+		jbuf_lit(b, "{\"ok\":true,\"services\":[");
+		reply_service(b, s, all, nall);
+		jbuf_lit(b, "]}");
+		return;
+	}
+	jbuf_lit(b, "{\"ok\":true,\"services\":[");
+	count = services_count();
+	for (n = 0; n < count; n++) {
+		if ((s = service_at(n)) == NULL)
+			continue;
+		if (!first)
+			jbuf_lit(b, ",");
+		first = 0;
+		reply_service(b, s, all, nall);
+	}
+	jbuf_lit(b, "]}");
+}
+
+/* Does answering list or status NAME need a pass over /proc? */
+static int
+services_need_snapshot(const char *name)
+{
+	struct service	*s;
+	size_t		 n, count;
+
+	if (name != NULL)
+		return (s = service_find(name)) != NULL && service_has_tree(s);
+	count = services_count();
+	for (n = 0; n < count; n++)
+		if ((s = service_at(n)) != NULL && service_has_tree(s))
+			return 1;
+	return 0;
+}
+
+/*
+ * Queue one reply line; the buffer's text goes to the bufferevent. The
+ * timeouts start again from now, on a fresh clock: a client whose
+ * pipelined requests are still being answered is not idle, and a long
+ * request must not shorten them.
+ */
+static void
+client_reply(struct client *c, struct jbuf *b)
+{
+	struct timeval	tv = { CONTROL_TIMEOUT, 0 };
+
+	jbuf_raw(b, "\n", 1);
+	event_base_update_cache_time(ctl_base);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	if (evbuffer_add(bufferevent_get_output(c->bev), b->p, b->len) == -1)
+		fatalx("control: cannot queue a reply");
+	jbuf_free(b);
+}
+
+/* ---- the /proc snapshot -------------------------------------------------- */
+
+static void
+snap_wait(struct client *c, const char *name)
+{
+	c->status_arg = name != NULL ? xstrdup(name) : NULL;
+	if (snap.dir == NULL) {
+		c->flags |= CLIENT_WAITING;
+		TAILQ_INSERT_TAIL(&snap.waiting, c, wait_entry);
+		snap_start();
+	} else {
+		c->flags |= CLIENT_QUEUED;
+		TAILQ_INSERT_TAIL(&snap.queued, c, wait_entry);
+	}
+}
+
+static void
+snap_forget(struct client *c)
+{
+	if (c->flags & CLIENT_WAITING)
+		TAILQ_REMOVE(&snap.waiting, c, wait_entry);
+	else if (c->flags & CLIENT_QUEUED)
+		TAILQ_REMOVE(&snap.queued, c, wait_entry);
+	c->flags &= ~(CLIENT_WAITING | CLIENT_QUEUED);
+	free(c->status_arg);
+	c->status_arg = NULL;
+}
+
+/*
+ * By parent, then pid: proc_scan()'s order, which proc_descendants()
+ * relies on.
+ */
+static int
+snap_by_ppid(const void *a, const void *b)
+{
+	const struct procinfo *x = a, *y = b;
+
+	if (x->ppid != y->ppid)
+		return x->ppid < y->ppid ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The pass is over: answer everyone who waited for it. */
+static void
+snap_done(void)
+{
+	struct client	*c;
+	struct jbuf	 b;
+	struct timeval	 tv = { 0, 0 };
+
+	if (snap.dir != NULL)
+		closedir(snap.dir);
+	snap.dir = NULL;
+	if (snap.n > 1)
+		qsort(snap.all, snap.n, sizeof *snap.all, snap_by_ppid);
+	while ((c = TAILQ_FIRST(&snap.waiting)) != NULL) {
+		memset(&b, 0, sizeof b);
+		reply_services(&b, c->status_arg, snap.all, snap.n);
+		snap_forget(c);
+		client_reply(c, &b);
+		evtimer_add(c->next, &tv);
+	}
+	free(snap.all);
+	snap.all = NULL;
+	snap.n = snap.cap = 0;
+	if (TAILQ_EMPTY(&snap.queued))
+		return;
+	while ((c = TAILQ_FIRST(&snap.queued)) != NULL) {
+		TAILQ_REMOVE(&snap.queued, c, wait_entry);
+		c->flags &= ~CLIENT_QUEUED;
+		c->flags |= CLIENT_WAITING;
+		TAILQ_INSERT_TAIL(&snap.waiting, c, wait_entry);
+	}
+	snap_start();
+}
+
+static void
+snap_step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	 tv = { 0, 0 };
+	struct dirent	*de;
+	int		 n;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (n = 0; n < CONTROL_SCAN_STEP; n++) {
+		errno = 0;
+		if ((de = readdir(snap.dir)) == NULL) {
+			if (errno != 0)
+				log_warn("control: readdir /proc");
+			snap_done();
+			return;
+		}
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (snap.n == snap.cap) {
+			snap.cap = snap.cap == 0 ? 256 : snap.cap * 2;
+			snap.all = xreallocarray(snap.all, snap.cap,
+			    sizeof *snap.all);
+		}
+		if (proc_get((pid_t)atol(de->d_name), &snap.all[snap.n]) == 0)
+			snap.n++;
+	}
+	evtimer_add(snap.step, &tv);
+}
+
+static void
+snap_start(void)
+{
+	struct timeval	tv = { 0, 0 };
+
+	if ((snap.dir = opendir("/proc")) == NULL) {
+		log_warn("control: opendir /proc");
+		snap_done();	/* answered without pids */
+		return;
+	}
+	evtimer_add(snap.step, &tv);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void
+request_service(struct jbuf *b, enum control_verb verb, const char *name)
+{
+	struct service	*s;
+	char		*cause = NULL;
+	int		 rc;
+
+	if ((s = service_find(name)) == NULL) {
+		reply_error(b, "no such service: %s", name);
+		return;
+	}
+	if (verb == VERB_START)
+		rc = service_start(s, &cause);
+	else if (verb == VERB_STOP)
+		rc = service_stop(s, &cause);
+	else
+		rc = service_restart(s, &cause);
+	if (rc == -1)
+		reply_error(b, "%s", cause != NULL ? cause : "failed");
+	else
+		jbuf_lit(b, "{\"ok\":true}");
+	free(cause);
+}
+
+static void
+request_reload(struct jbuf *b)
 {
 	char	*cause = NULL;
-	json_t	*o;
 
-	(void)v;
-	(void)arg;
 	if (ctl_reload == NULL)
-		return control_error("reload is not supported");
-	if (ctl_reload(&cause) == -1) {
-		o = control_error("%s", cause != NULL ? cause : "failed");
-		free(cause);
-		return o;
-	}
-	return control_ok();
+		reply_error(b, "reload is not supported");
+	else if (ctl_reload(&cause) == -1)
+		reply_error(b, "%s", cause != NULL ? cause : "failed");
+	else
+		jbuf_lit(b, "{\"ok\":true}");
+	free(cause);
 }
 
-/* Answer one request line (NUL-free, no LF); NULL for a blank line. */
-static json_t *
-control_request(struct client *c, char *line)
+/*
+ * Answer one request line (the LF removed) into B; B stays empty for a
+ * blank line, or when the answer waits for a /proc snapshot.
+ */
+static void
+client_request(struct client *c, const char *line, size_t len,
+    struct jbuf *b)
 {
-	const struct verb *v;
-	char		*save, *verb, *arg, *extra, earg[CONTROL_LOG_ARG];
-	size_t		 n;
+	struct control_request req;
+	char		 arg[CONTROL_LINE_MAX + 1], earg[CONTROL_LOG_ARG];
 	int		 allowed;
 
-	if ((verb = strtok_r(line, " \t", &save)) == NULL)
-		return NULL;
-	arg = strtok_r(NULL, " \t", &save);
-	extra = arg != NULL ? strtok_r(NULL, " \t", &save) : NULL;
-
-	earg[0] = '\0';
-	if (arg != NULL)
-		log_escape(earg, sizeof earg, arg, strlen(arg));
-	for (n = 0; n < sizeof verbs / sizeof verbs[0]; n++)
-		if (strcmp(verb, verbs[n].name) == 0)
-			break;
-	if (n == sizeof verbs / sizeof verbs[0]) {
-		log_escape(earg, sizeof earg, verb, strlen(verb));
-		log_debug("control: unknown command '%s' from uid %ld", earg,
-		    (long)c->uid);
-		return control_error("unknown command");
+	switch (control_parse_request(line, len, &req)) {
+	case CONTROL_PARSE_BLANK:
+		return;
+	case CONTROL_PARSE_UNKNOWN:
+		if (req.wordlen > 0)
+			log_escape(earg, sizeof earg, req.word, req.wordlen);
+		else
+			log_escape(earg, sizeof earg, line, len);
+		peer_log(&c->peer->bad, "control: unknown command "
+		    "'%s' from uid %ld", earg, (long)c->uid);
+		reply_error(b, "unknown command");
+		return;
+	case CONTROL_PARSE_USAGE:
+		reply_error(b, "usage: %s", req.usage);
+		return;
+	case CONTROL_PARSE_OK:
+		break;
 	}
-	v = &verbs[n];
-	if (extra != NULL || (arg != NULL && v->arg == ARG_NONE) ||
-	    (arg == NULL && v->arg == ARG_REQUIRED))
-		return control_error("usage: %s", v->usage);
-
-	if (v->mutating) {
-		allowed = c->uid == 0 || c->uid == geteuid();
-		log_info("control: %s%s%s by uid %ld%s", v->name,
-		    arg != NULL ? " " : "", earg, (long)c->uid,
-		    allowed ? "" : ": permission denied");
-		if (!allowed)
-			return control_error("permission denied");
+	if (req.arg != NULL) {
+		memcpy(arg, req.arg, req.arglen);
+		arg[req.arglen] = '\0';
 	}
-	return v->fn(v, arg);
+	if (req.mutating) {
+		earg[0] = '\0';
+		if (req.arg != NULL)
+			log_escape(earg, sizeof earg, req.arg, req.arglen);
+		allowed = c->privileged;
+		if (allowed)
+			log_info("control: %s%s%s by uid %ld", req.name,
+			    req.arg != NULL ? " " : "", earg, (long)c->uid);
+		else {
+			peer_log(&c->peer->denied, "control: %s%s%s "
+			    "by uid %ld: permission denied", req.name,
+			    req.arg != NULL ? " " : "", earg, (long)c->uid);
+			reply_error(b, "permission denied");
+			return;
+		}
+	}
+
+	switch (req.verb) {
+	case VERB_PING:
+		jbuf_lit(b, "{\"ok\":true,\"pong\":true}");
+		break;
+	case VERB_VERSION:
+		jbuf_lit(b, "{\"ok\":true,\"version\":");
+		jbuf_str(b, PACKAGE_VERSION);
+		jbuf_lit(b, "}");
+		break;
+	case VERB_LIST:
+	case VERB_STATUS:
+		if (services_need_snapshot(req.arg != NULL ? arg : NULL))
+			snap_wait(c, req.arg != NULL ? arg : NULL);
+		else
+			reply_services(b, req.arg != NULL ? arg : NULL,
+			    NULL, 0);
+		break;
+	case VERB_START:
+	case VERB_STOP:
+	case VERB_RESTART:
+		request_service(b, req.verb, arg);
+		break;
+	case VERB_RELOAD:
+		request_reload(b);
+		break;
+	}
 }
 
-/* Queue one reply line. */
-static void
-client_reply(struct client *c, json_t *reply)
-{
-	char	*s;
-
-	s = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	json_decref(reply);
-	if (s == NULL)
-		fatalx("control: cannot encode a reply");
-	bufferevent_write(c->bev, s, strlen(s));
-	bufferevent_write(c->bev, "\n", 1);
-	free(s);
-}
+/* ---- clients ------------------------------------------------------------- */
 
 /* Stop reading and free the client once its output is flushed. */
 static void
@@ -386,140 +677,153 @@ client_close_after_flush(struct client *c)
 	c->flags |= CLIENT_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	evtimer_del(c->partial);
+	evtimer_del(c->next);
 }
 
 static void
 client_free(struct client *c)
 {
+	struct peer	*p = c->peer;
+
+	snap_forget(c);
 	TAILQ_REMOVE(&ctl_clients, c, entry);
 	ctl_nclients--;
+	if (!c->privileged)
+		ctl_nunprivileged--;
 	event_free(c->partial);
+	event_free(c->next);
 	bufferevent_free(c->bev);
 	free(c);
+	p->nclients--;
+	peer_put(p);
 }
 
 static void
 client_too_long(struct client *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct jbuf	 b;
 
-	log_debug("control: request over %d bytes from uid %ld, closing",
-	    CONTROL_LINE_MAX, (long)c->uid);
+	peer_log(&c->peer->bad, "control: request over %d bytes "
+	    "from uid %ld, closing", CONTROL_LINE_MAX, (long)c->uid);
 	evbuffer_drain(in, evbuffer_get_length(in));
-	client_reply(c, control_error("request too long"));
+	memset(&b, 0, sizeof b);
+	reply_error(&b, "request too long");
+	client_reply(c, &b);
 	client_close_after_flush(c);
 }
 
-/* Handle one line of LEN bytes; the LF is gone, a CR may remain. */
-static void
-client_line(struct client *c, char *line, size_t len)
-{
-	json_t	*reply;
-
-	if (len > 0 && line[len - 1] == '\r')
-		line[--len] = '\0';
-	/* A NUL would cut the name short: "status echo\0x" is not echo. */
-	if (memchr(line, '\0', len) != NULL)
-		reply = control_error("unknown command");
-	else {
-		ctl_busy = c;
-		reply = control_request(c, line);
-		ctl_busy = NULL;
-	}
-	if (reply != NULL)
-		client_reply(c, reply);
-	if (c->flags & CLIENT_LAST)
-		client_close_after_flush(c);
-}
-
 /*
- * Answer every complete line in order. Requests stay unread while the
- * client's unread output is above CONTROL_OUT_HIGH, so a client that
- * pipelines without reading costs a bounded amount of memory; the write
- * callback resumes us. May free the client.
+ * Answer the next complete line, one per call: the next one waits for a
+ * later loop turn (c->next), so a client that pipelines a thousand
+ * requests shares the loop with everyone else. No new request is taken
+ * while the client's unsent output is above CONTROL_OUT_HIGH: a slow
+ * reader costs a bounded amount of memory and no work; the write callback
+ * resumes it. May free the client.
  */
 static void
 client_process(struct client *c)
 {
 	struct evbuffer	*in = bufferevent_get_input(c->bev);
 	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+	struct timeval	 tv = { CONTROL_TIMEOUT, 0 }, now = { 0, 0 };
+	struct jbuf	 b;
 	char		*line;
 	size_t		 len;
-	int		 consumed = 0;
 
-	while (!(c->flags & CLIENT_CLOSING)) {
-		if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
-			if (!(c->flags & CLIENT_PAUSED)) {
-				c->flags |= CLIENT_PAUSED;
-				bufferevent_disable(c->bev, EV_READ);
-			}
-			break;
+	if (c->flags & (CLIENT_CLOSING | CLIENT_WAITING | CLIENT_QUEUED))
+		return;
+	if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
+		if (!(c->flags & CLIENT_PAUSED)) {
+			c->flags |= CLIENT_PAUSED;
+			bufferevent_disable(c->bev, EV_READ);
+			evtimer_del(c->partial);
 		}
-		if (c->flags & CLIENT_PAUSED) {
-			c->flags &= ~CLIENT_PAUSED;
-			if (!(c->flags & CLIENT_EOF))
-				bufferevent_enable(c->bev, EV_READ);
-		}
-		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
-		if (line == NULL) {
-			len = evbuffer_get_length(in);
-			if (len > CONTROL_LINE_MAX) {
-				client_too_long(c);
-				break;
-			}
-			if (len == 0 || !(c->flags & CLIENT_EOF))
-				break;
-			/* The peer shut down after a last line with no LF. */
-			line = xmalloc(len + 1);
-			evbuffer_remove(in, line, len);
-			line[len] = '\0';
-		}
-		consumed = 1;
-		if (len > CONTROL_LINE_MAX) {
-			free(line);
-			client_too_long(c);
-			break;
-		}
-		client_line(c, line, len);
-		free(line);
-		if (evbuffer_get_length(out) > CONTROL_OUT_MAX) {
-			log_debug("control: client uid %ld not reading, "
-			    "dropped", (long)c->uid);
-			client_free(c);
-			return;
-		}
+		return;
+	}
+	if (c->flags & CLIENT_PAUSED) {
+		c->flags &= ~CLIENT_PAUSED;
+		if (!(c->flags & CLIENT_EOF))
+			bufferevent_enable(c->bev, EV_READ);
 	}
 
-	if (!(c->flags & CLIENT_CLOSING) && (c->flags & CLIENT_EOF) &&
-	    !(c->flags & CLIENT_PAUSED))
-		client_close_after_flush(c);
-	if (c->flags & CLIENT_CLOSING) {
-		if (evbuffer_get_length(out) == 0)
-			client_free(c);
+	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+	if (line == NULL) {
+		len = evbuffer_get_length(in);
+		if (len > CONTROL_LINE_MAX) {
+			client_too_long(c);
+			return;
+		}
+		if (len == 0 || !(c->flags & CLIENT_EOF)) {
+			if (c->flags & CLIENT_EOF) {
+				client_close_after_flush(c);
+				if (evbuffer_get_length(out) == 0)
+					client_free(c);
+				return;
+			}
+			/*
+			 * The read timeout only sees silence; a slow trickle
+			 * with no LF (slowloris) must also end, so each line
+			 * has its own deadline.
+			 */
+			if (len == 0)
+				evtimer_del(c->partial);
+			else if (!evtimer_pending(c->partial, NULL)) {
+				event_base_update_cache_time(ctl_base);
+				evtimer_add(c->partial, &tv);
+			}
+			return;
+		}
+		/* The peer shut down after a last line with no LF. */
+		line = xmalloc(len + 1);
+		evbuffer_remove(in, line, len);
+		line[len] = '\0';
+	}
+	evtimer_del(c->partial);
+	if (len > CONTROL_LINE_MAX) {
+		free(line);
+		client_too_long(c);
 		return;
 	}
 
-	/*
-	 * The read timeout only sees silence; a slow trickle with no LF
-	 * (slowloris) must also end, so each line has its own deadline.
-	 */
-	if (consumed || evbuffer_get_length(in) == 0 ||
-	    (c->flags & CLIENT_PAUSED))
-		evtimer_del(c->partial);
-	if (evbuffer_get_length(in) != 0 && !(c->flags & CLIENT_PAUSED) &&
-	    !evtimer_pending(c->partial, NULL))
-		evtimer_add(c->partial, &tv);
+	memset(&b, 0, sizeof b);
+	ctl_busy = c;
+	client_request(c, line, len, &b);
+	ctl_busy = NULL;
+	free(line);
+	if (b.len > 0)
+		client_reply(c, &b);
+	jbuf_free(&b);
+	if (c->flags & CLIENT_LAST) {
+		snap_forget(c);
+		client_close_after_flush(c);
+		return;
+	}
+	/* Whatever else it sent: on a later turn, after everyone else. */
+	if (!(c->flags & (CLIENT_WAITING | CLIENT_QUEUED)))
+		evtimer_add(c->next, &now);
+}
+
+static void
+client_next_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	client_process(arg);
 }
 
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct client	*c = arg;
+
 	(void)bev;
-	client_process(arg);
+	/* A request is due on this turn already: one per turn. */
+	if (!evtimer_pending(c->next, NULL))
+		client_process(c);
 }
 
-/* Output drained below CONTROL_OUT_HIGH, or (closing) all sent. */
+/* Output drained to CONTROL_OUT_HIGH or below, or (closing) all sent. */
 static void
 client_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -528,7 +832,8 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	if (c->flags & CLIENT_CLOSING) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			client_free(c);
-	} else if (c->flags & CLIENT_PAUSED)
+	} else if ((c->flags & CLIENT_PAUSED) &&
+	    !evtimer_pending(c->next, NULL))
 		client_process(c);
 }
 
@@ -545,7 +850,8 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		client_free(c);
 	} else if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
 		c->flags |= CLIENT_EOF;
-		client_process(c);
+		if (!evtimer_pending(c->next, NULL))
+			client_process(c);
 	} else
 		client_free(c);
 }
@@ -562,58 +868,112 @@ client_partial_cb(evutil_socket_t fd, short what, void *arg)
 	client_free(c);
 }
 
-static void
-client_new(int fd)
+/*
+ * Admit a connection, or close it: at CONTROL_MAX_CLIENTS for everyone;
+ * CONTROL_RESERVED slots before that for root and our own uid only; and
+ * CONTROL_MAX_PER_UID connections for any other uid.
+ */
+static int
+client_admit(int fd, uid_t uid, int privileged, struct peer **pp)
 {
-	struct client	*c;
-	struct ucred	 cred;
-	socklen_t	 len = sizeof cred;
-	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+	struct peer	*p;
 
+	*pp = NULL;
 	if (ctl_nclients >= CONTROL_MAX_CLIENTS) {
 		if (!ctl_full)
 			log_warnx("control: %d clients connected, closing "
 			    "new ones", CONTROL_MAX_CLIENTS);
 		ctl_full = 1;
 		close(fd);
-		return;
+		return -1;
 	}
 	ctl_full = 0;
+	p = peer_get(uid);
+	if (!privileged && ctl_nunprivileged >= CONTROL_MAX_CLIENTS -
+	    CONTROL_RESERVED) {
+		peer_log(&p->denied, "control: %d clients of other users "
+		    "connected, refusing uid %ld", CONTROL_MAX_CLIENTS -
+		    CONTROL_RESERVED, (long)uid);
+		goto refuse;
+	}
+	if (!privileged && p->nclients >= CONTROL_MAX_PER_UID) {
+		peer_log(&p->denied, "control: uid %ld has %d connections, "
+		    "refusing more", (long)uid, CONTROL_MAX_PER_UID);
+		goto refuse;
+	}
+	*pp = p;
+	return 0;
 
-	c = xcalloc(1, sizeof *c);
-	c->uid = (uid_t)-1;
-	c->pid = -1;
+refuse:
+	close(fd);
+	peer_put(p);
+	return -1;
+}
+
+static void
+client_new(int fd)
+{
+	struct client	*c;
+	struct peer	*p;
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+	uid_t		 uid = (uid_t)-1;
+	pid_t		 pid = -1;
+	int		 privileged;
+
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->uid = cred.uid;
-		c->pid = cred.pid;
+		uid = cred.uid;
+		pid = cred.pid;
 	} else
 		log_warn("control: SO_PEERCRED");
+	privileged = uid == 0 || uid == geteuid();
+	if (client_admit(fd, uid, privileged, &p) == -1)
+		return;
+
+	c = xcalloc(1, sizeof *c);
+	c->uid = uid;
+	c->pid = pid;
+	c->privileged = privileged;
 	if ((c->bev = bufferevent_socket_new(ctl_base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_warn("control: cannot create a buffer for a client");
 		close(fd);
 		free(c);
+		peer_put(p);
 		return;
 	}
-	if ((c->partial = evtimer_new(ctl_base, client_partial_cb, c)) == NULL)
+	if ((c->partial = evtimer_new(ctl_base, client_partial_cb, c)) ==
+	    NULL || (c->next = evtimer_new(ctl_base, client_next_cb, c)) ==
+	    NULL)
 		fatal("control: evtimer_new failed");
+	c->peer = p;
+	p->nclients++;
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
 	    client_event_cb, c);
 	/* The write callback then says when a paused client drained. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_HIGH, 0);
+	/* Requests wait in the kernel, not here, while we are behind. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONTROL_IN_HIGH);
+	event_base_update_cache_time(ctl_base);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	/* Unwatched, it would never be answered nor closed: drop it. */
 	if (bufferevent_enable(c->bev, EV_READ) == -1) {
 		log_warn("control: cannot watch client fd %d", fd);
 		event_free(c->partial);
+		event_free(c->next);
 		bufferevent_free(c->bev);
 		free(c);
+		p->nclients--;
+		peer_put(p);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&ctl_clients, c, entry);
 	ctl_nclients++;
-	log_debug("control: client fd %d uid %ld pid %ld", fd, (long)c->uid,
-	    (long)c->pid);
+	if (!privileged)
+		ctl_nunprivileged++;
+	log_debug("control: client fd %d uid %ld pid %ld", fd, (long)uid,
+	    (long)pid);
 }
 
 /*
@@ -678,6 +1038,8 @@ control_accept_cb(evutil_socket_t fd, short what, void *arg)
 		client_new(cfd);
 	}
 }
+
+/* ---- the socket ---------------------------------------------------------- */
 
 /* Take PATH.lock; it stays held, and open, until control_close. */
 static int
@@ -775,13 +1137,12 @@ control_open(struct event_base *base, const char *path, mode_t mode,
 		goto fail;
 	}
 
-	/* Replies are built only here; let OOM end us like xmalloc does. */
-	json_set_alloc_funcs(xmalloc, free);
-
 	ctl_ev = event_new(base, fd, EV_READ | EV_PERSIST, control_accept_cb,
 	    NULL);
 	ctl_backoff = evtimer_new(base, control_backoff_cb, NULL);
-	if (ctl_ev == NULL || ctl_backoff == NULL ||
+	if (snap.step == NULL)
+		snap.step = evtimer_new(base, snap_step_cb, NULL);
+	if (ctl_ev == NULL || ctl_backoff == NULL || snap.step == NULL ||
 	    event_add(ctl_ev, NULL) == -1) {
 		xasprintf(cause, "cannot watch %s", path);
 		if (ctl_ev != NULL)
@@ -815,6 +1176,7 @@ void
 control_close(void)
 {
 	struct client	*c, *next;
+	struct peer	*p, *pnext;
 	struct stat	 sb;
 
 	for (c = TAILQ_FIRST(&ctl_clients); c != NULL; c = next) {
@@ -824,6 +1186,26 @@ control_close(void)
 			c->flags |= CLIENT_LAST;
 		else
 			client_free(c);
+	}
+	if (snap.dir != NULL) {
+		closedir(snap.dir);
+		snap.dir = NULL;
+	}
+	free(snap.all);
+	snap.all = NULL;
+	snap.n = snap.cap = 0;
+	if (snap.step != NULL) {
+		event_free(snap.step);
+		snap.step = NULL;
+	}
+	/* Say what was held back; a peer still in use stays. */
+	for (p = LIST_FIRST(&ctl_peers); p != NULL; p = pnext) {
+		pnext = LIST_NEXT(p, entry);
+		logwin_flush(p, &p->denied);
+		logwin_flush(p, &p->bad);
+		evtimer_del(p->denied.ev);
+		evtimer_del(p->bad.ev);
+		peer_put(p);
 	}
 	if (ctl_ev != NULL) {
 		event_free(ctl_ev);

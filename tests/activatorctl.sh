@@ -48,14 +48,22 @@ def serve(path, reply):
         held.append(c)		# keep it open: no EOF to help the client
 replies = {"garbage": b"garbage\n", "array": b"[1,2]\n",
     "nook": b"{\"pong\":true}\n", "okstr": b"{\"ok\":\"yes\"}\n",
-    "close": b"close", "silent": b""}
+    "close": b"close", "silent": b"",
+    "trunc": b"{\"ok\":true,\"services\":[{\"name\":\"x\"\n",
+    "oklast": b"{ \"pong\" : true , \"ok\" : true }\n",
+    "surrogate": b"{\"ok\":true,\"version\":\"\\ud800x\"}\n",
+    "uni": b"{\"ok\":true,\"services\":[{\"extra\":{\"a\":[1,{\"b\":null}],"
+        b"\"name\":\"no\"},\"name\":\"caf\\u00e9\\ud83d\\ude00\\t\","
+        b"\"state\":\"running\",\"main_pid\":12,\"activations\":3,"
+        b"\"listen\":[\"tcp://x:1\",\"unix:/a\\\"b\"],\"since\":12.34,"
+        b"\"last_exit\":{\"signal\":\"TERM\"},\"pids\":[12,-1e0]}]}\n"}
 for name, reply in replies.items():
     threading.Thread(target=serve, daemon=True,
         args=(sys.argv[1] + "/fake-" + name + ".sock", reply)).start()
 time.sleep(120)
 ' "$T" &
 fakepid=$!
-for f in garbage array nook okstr close silent; do
+for f in garbage array nook okstr close silent trunc oklast surrogate uni; do
 	wait_for "fake-$f.sock" 5 test -S "$T/fake-$f.sock" ||
 	    bail "the fake servers did not start"
 done
@@ -229,8 +237,8 @@ else
 	    "listening listening" \
 	    "no state change"
 	like "$(cat "$LOG")" \
-	    "control: stop echo by uid 65534: permission denied" \
-	    "denial logged"
+	    "control: start echo by uid 65534: permission denied" \
+	    "denial logged (the first; the next ones only counted)"
 fi
 
 # Nothing usable at the socket path (CTL-20): exit 2 and a clear message.
@@ -248,6 +256,30 @@ for f in garbage array nook okstr; do
 	is "$?:$out" "2:activatorctl: invalid reply from $T/fake-$f.sock" \
 	    "a server that replies $f: exit 2"
 done
+# -j passes the reply through: only its first member is read.
+out=$("$ACTIVATORCTL" -s "$T/fake-trunc.sock" -j list 2>&1)
+is "$?:$out" '0:{"ok":true,"services":[{"name":"x"' \
+    "-j prints a reply as it came, unparsed after \"ok\""
+out=$("$ACTIVATORCTL" -s "$T/fake-trunc.sock" list 2>&1)
+is "$?:$out" "2:activatorctl: invalid reply from $T/fake-trunc.sock" \
+    "... while the table checks it all: exit 2"
+out=$("$ACTIVATORCTL" -s "$T/fake-oklast.sock" -j ping 2>&1)
+is "$?:$out" '0:{ "pong" : true , "ok" : true }' \
+    "-j finds \"ok\" anywhere in the object"
+is "$("$ACTIVATORCTL" -s "$T/fake-oklast.sock" ping 2>&1)" pong \
+    "... so does ping"
+out=$("$ACTIVATORCTL" -s "$T/fake-surrogate.sock" version 2>&1)
+is "$?:$out" "2:activatorctl: invalid reply from $T/fake-surrogate.sock" \
+    "a lone surrogate escape is an invalid reply"
+out=$("$ACTIVATORCTL" -s "$T/fake-uni.sock" list 2>&1)
+is "$?:$(echo "$out" | sed -n 2p)" \
+    "0:caf$(printf '\303\251\360\237\230\200')\\x09  running  12   3            tcp://x:1,unix:/a\"b" \
+    "list decodes escapes and skips members it does not print"
+out=$("$ACTIVATORCTL" -s "$T/fake-uni.sock" status 2>&1)
+like "$out" "^  since: 12\\.3s$" "status: since in seconds"
+like "$out" "^  last exit: signal TERM$" "status: last exit"
+like "$out" "^  pids: 12 -1\\.000$" "status: pids, a real one as a real"
+like "$out" "^  type: -$" "status: a missing field is -"
 out=$("$ACTIVATORCTL" -s "$T/fake-close.sock" ping 2>&1)
 is "$?:$out" \
     "2:activatorctl: no reply from $T/fake-close.sock: connection closed" \

@@ -16,7 +16,9 @@
 # per throughput run, BENCH_REPEATS [3] runs of each throughput, warm
 # and memory figure, BENCH_COLD_ROUNDS [20], BENCH_QUERY_RUNS [20] status
 # queries, BENCH_RELOADS [10], BENCH_NO_XINETD=1 skips xinetd,
-# BENCH_KEEP=1 keeps the private directory, BENCH_QUICK=1 is a smoke run.
+# BENCH_KEEP=1 keeps the private directory, BENCH_QUICK=1 is a smoke run,
+# BENCH_SECTIONS [tput cold warm mem status] runs only the sections named,
+# BENCH_P99_CONNS [1000] connections per latency run of the status section.
 #
 # Loopback only: every server listens on 127.0.0.1 ports from freeport
 # and keeps its files in a private mktemp -d directory.  Every loop is
@@ -41,10 +43,20 @@ REPEATS=${BENCH_REPEATS:-3}
 COLD_ROUNDS=${BENCH_COLD_ROUNDS:-20}
 QUERY_RUNS=${BENCH_QUERY_RUNS:-20}
 RELOADS=${BENCH_RELOADS:-10}
+P99_CONNS=${BENCH_P99_CONNS:-1000}
 SIZES="1 100 1000"
+SCALE_SVCS=300		# the status section's services, idle then running
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	CONNS=200 REPEATS=1 COLD_ROUNDS=3 QUERY_RUNS=3 RELOADS=2
+	CONNS=200 REPEATS=1 COLD_ROUNDS=3 QUERY_RUNS=3 RELOADS=2 P99_CONNS=100
 fi
+SECTIONS=" ${BENCH_SECTIONS:-tput cold warm mem status} "
+SECTIONS=${SECTIONS//,/ }
+for _b_s in $SECTIONS; do
+	case $_b_s in tput|cold|warm|mem|status) ;;
+	*) echo "bench: unknown section '$_b_s' in BENCH_SECTIONS" >&2; exit 1 ;;
+	esac
+done
+want() { case $SECTIONS in *" $1 "*) return 0 ;; esac; return 1; }
 SETTLE=0.5		# seconds between start-up and reading the memory
 
 say() { printf 'bench: %s\n' "$*" >&2; }
@@ -158,7 +170,9 @@ trap 'exit 143' TERM
 # ---- xinetd -------------------------------------------------------------
 
 XINETD=
-if [ "${BENCH_NO_XINETD:-0}" != 1 ]; then
+if ! want tput && ! want cold && ! want warm && ! want mem; then
+	:	# no section compares servers: xinetd is not needed
+elif [ "${BENCH_NO_XINETD:-0}" != 1 ]; then
 	XINETD=$(PATH=$PATH:/usr/sbin:/sbin command -v xinetd)
 	if [ -z "$XINETD" ] && [ "$(id -u)" -eq 0 ] &&
 	    command -v apt-get >/dev/null; then
@@ -316,6 +330,8 @@ say "$(nproc) CPUs, load average $LOAD0"
 
 # ---- 1. accept = yes throughput ------------------------------------------
 
+if want tput; then	# (sections are not indented, to keep them readable)
+
 say "accept = yes throughput: $REPEATS x $CONNS connections at" \
     "concurrency 1 and 16"
 declare -A TPORT TPID
@@ -354,8 +370,11 @@ for s in "${SERVERS[@]}"; do
 	alive "${TPID[$s]}" || note "$s (throughput) died during the run"
 	stop_tree "${TPID[$s]}"
 done
+fi	# tput
 
 # ---- 2. cold activation ----------------------------------------------------
+
+if want cold; then
 
 say "cold activation: $COLD_ROUNDS rounds"
 declare -A CPORT CPID DPORT
@@ -419,8 +438,11 @@ for s in "${SERVERS[@]}"; do
 	stop_tree "${CPID[$s]}"
 done
 stop_tree "$DPID_BASE"
+fi	# cold
 
 # ---- 3. warm latency through a handed-off socket ---------------------------
+
+if want warm; then
 
 say "warm latency: $REPEATS x $CONNS sequential connections"
 declare -A WPORT WPID
@@ -453,8 +475,11 @@ done
 for s in "${SERVERS[@]}"; do
 	stop_tree "${WPID[$s]}"
 done
+fi	# warm
 
-# ---- 4. memory, start-up, status, reload with 1, 100, 1000 services --------
+# ---- 4. memory, start-up, reload with 1, 100, 1000 services ----------------
+
+if want mem; then
 
 # RSS and PSS (KiB) of PID from smaps_rollup.
 mem_of() {
@@ -569,7 +594,7 @@ EOF
 }
 
 say "memory and start-up with $SIZES services ($REPEATS starts each)," \
-    "status and reload with 1000"
+    "reload with 1000"
 for ((r = 1; r <= REPEATS; r++)); do
 	for n in $SIZES; do
 		for s in "${SERVERS[@]}"; do
@@ -590,20 +615,6 @@ for ((r = 1; r <= REPEATS; r++)); do
 			fi
 			if [ "$n" = 1000 ] && [ "$s" = activator ]; then
 				sock=$W/mem-activator-1000/ctl.sock
-				out=$("$LOADGEN" exec -n "$QUERY_RUNS" -- \
-				    "$ACTIVATORCTL" -s "$sock" -j list) ||
-				    note "activatorctl -j list failed (ok $(field ok "$out") of $(field n "$out"))"
-				for v in $(field all_ms "$out" | tr , ' '); do
-					sample status_ctl activator "$v"
-				done
-				out=$("$LOADGEN" request -n "$QUERY_RUNS" \
-				    -s 'list\n' "$sock") ||
-				    note "raw list request failed (ok $(field ok "$out") of $(field n "$out"))"
-				for v in $(field all_ms "$out" | tr , ' '); do
-					sample status_raw activator "$v"
-				done
-				[ "$r" = 1 ] && note "a 'list' reply with 1000" \
-				    "services is $(field bytes "$out") bytes"
 				out=$("$LOADGEN" exec -n "$RELOADS" -- \
 				    "$ACTIVATORCTL" -s "$sock" reload) ||
 				    note "activatorctl reload failed (ok $(field ok "$out") of $(field n "$out"))"
@@ -638,6 +649,133 @@ for ((r = 1; r <= REPEATS; r++)); do
 		done
 	done
 done
+fi	# mem
+
+# ---- 5. status at scale ------------------------------------------------------
+
+if want status; then
+say "status: list with 1000 idle services; with $SCALE_SVCS idle, then" \
+    "running; accept = yes latency while a client polls list"
+
+# QUERIES PREFIX SOCK REQUEST: QUERY_RUNS raw requests (loadgen, in
+# process) and as many activatorctl -j runs (vfork+exec to exit), as
+# samples PREFIX_raw and PREFIX_ctl.  Sets QBYTES to the reply's size.
+QBYTES=
+queries() {
+	local prefix=$1 sock=$2 req=$3 out v
+	out=$("$LOADGEN" request -n "$QUERY_RUNS" -t 300 -s "$req\\n" "$sock") ||
+	    note "$prefix: raw '$req' failed (ok $(field ok "$out") of $(field n "$out"))"
+	QBYTES=$(field bytes "$out")
+	for v in $(field all_ms "$out" | tr , ' '); do
+		sample "${prefix}_raw" activator "$v"
+	done
+	# shellcheck disable=SC2086
+	out=$("$LOADGEN" exec -n "$QUERY_RUNS" -- "$ACTIVATORCTL" -s "$sock" \
+	    -j $req) ||
+	    note "$prefix: activatorctl -j $req failed (ok $(field ok "$out") of $(field n "$out"))"
+	for v in $(field all_ms "$out" | tr , ' '); do
+		sample "${prefix}_ctl" activator "$v"
+	done
+}
+
+# idle_stop NAME SOCK: stop service NAME and wait (up to 10 s) until it is
+# stopped and its supervisor gone.
+idle_stop() {
+	local k
+	"$ACTIVATORCTL" -s "$2" stop "$1" || note "activatorctl stop $1 failed"
+	for ((k = 0; k < 100; k++)); do
+		"$ACTIVATORCTL" -s "$2" -j status "$1" |
+		    grep -q '"state":"stopped"' && return 0
+		sleep 0.1
+	done
+	note "$1 did not stop within 10 s"
+}
+
+# 1000 idle services (accept = yes, on UNIX sockets: no ports needed),
+# and one on TCP that start_activator probes.
+d=$W/status-1000
+mkdir -p "$d"
+start_activator status-1000 "127.0.0.1:${P[11]}" < <(
+	act_service probe "${P[11]}" "$ONELINE" "accept = yes" "type = simple"
+	for ((i = 0; i < 1000; i++)); do
+		printf 'service s%d {\n    listen = { "unix:%s/s%d.sock" }\n' \
+		    "$i" "$d" "$i"
+		printf '    command = "%s"\n    accept = yes\n}\n' "$ONELINE"
+	done)
+# The probe left a supervisor behind (accept = yes keeps one): stopped,
+# so that no service has a process and list reads no /proc.
+idle_stop probe "$d/ctl.sock"
+queries status "$d/ctl.sock" list
+note "a 'list' reply with 1000 idle services is $QBYTES bytes"
+stop_tree "$SERVER_PID"
+
+# SCALE_SVCS daemons (/bin/sleep, type simple) that start only when asked,
+# and an accept = yes service for the latency figures.
+d=$W/status-scale
+mkdir -p "$d"
+SLEEP=$(command -v sleep)
+start_activator status-scale "127.0.0.1:${P[11]}" < <(
+	act_service echo "${P[11]}" "$ONELINE" "accept = yes" "type = simple" \
+	    "max-instances = 256"
+	for ((i = 0; i < SCALE_SVCS; i++)); do
+		printf 'service s%d {\n    listen = { "unix:%s/s%d.sock" }\n' \
+		    "$i" "$d" "$i"
+		printf '    command = "%s 100000"\n    type = simple\n}\n' \
+		    "$SLEEP"
+	done)
+SPID=$SERVER_PID
+sock=$d/ctl.sock
+idle_stop echo "$sock"
+queries list_idle "$sock" list
+"$ACTIVATORCTL" -s "$sock" start echo || note "activatorctl start echo failed"
+for ((i = 0; i < SCALE_SVCS; i++)); do
+	"$ACTIVATORCTL" -s "$sock" start "s$i" ||
+	    { note "activatorctl start s$i failed"; break; }
+done
+for ((k = 0; k < 600; k++)); do
+	running=$("$ACTIVATORCTL" -s "$sock" -j list |
+	    grep -o '"state":"running"' | wc -l)
+	[ "$running" -ge "$SCALE_SVCS" ] && break
+	sleep 0.2
+done
+[ "$running" -ge "$SCALE_SVCS" ] ||
+    note "only $running of $SCALE_SVCS services running after 120 s"
+queries list_run "$sock" list
+note "a 'list' reply with $SCALE_SVCS running services is $QBYTES bytes" \
+    "($(nprocs) processes on the machine)"
+queries status_run "$sock" "status s7"
+
+# accept = yes latency, quiet and while a client polls list in a tight
+# loop (connect, list, read the reply, close), interleaved.
+for ((r = 1; r <= REPEATS; r++)); do
+	out=$("$LOADGEN" run -n "$P99_CONNS" -c 1 -t 120 "127.0.0.1:${P[11]}")
+	say "  quiet: $out"
+	sample p50_quiet activator "$(field p50_ms "$out")"
+	sample p99_quiet activator "$(field p99_ms "$out")"
+	"$LOADGEN" request -n 100000 -t 600 -s 'list\n' "$sock" \
+	    >"$d/poller.out" 2>&1 &
+	poller=$!
+	STARTED+=("$poller")
+	sleep 0.2
+	out=$("$LOADGEN" run -n "$P99_CONNS" -c 1 -t 120 "127.0.0.1:${P[11]}")
+	say "  list polled: $out"
+	alive "$poller" || note "the list poller ended early: $(cat "$d/poller.out")"
+	stop_tree "$poller"
+	sample p50_poll activator "$(field p50_ms "$out")"
+	sample p99_poll activator "$(field p99_ms "$out")"
+done
+alive "$SPID" || note "activator (status section) died during the run"
+# The trees stopped through the socket first: stop_tree allows 5 s.
+for ((i = 0; i < SCALE_SVCS; i++)); do
+	"$ACTIVATORCTL" -s "$sock" stop "s$i" >/dev/null 2>&1 || break
+done
+for ((k = 0; k < 600; k++)); do
+	"$ACTIVATORCTL" -s "$sock" -j list 2>/dev/null |
+	    grep -q '"pids":\[[0-9]' || break
+	sleep 0.2
+done
+stop_tree "$SPID"
+fi	# status
 
 # ---- the table ---------------------------------------------------------------
 
@@ -685,9 +823,25 @@ for n in ("1", "100", "1000"):
               "ms", False, R))
 M += [
     ("status_ctl", "status: activatorctl -j list, 1000 svc", "ms", False,
-     "%s x %s" % (reps, queries)),
+     "%s queries" % queries),
     ("status_raw", "status: raw 'list' request, 1000 svc", "ms", False,
-     "%s x %s" % (reps, queries)),
+     "%s queries" % queries),
+    ("list_idle_ctl", "status: activatorctl -j list, 300 idle", "ms", False,
+     "%s queries" % queries),
+    ("list_idle_raw", "status: raw 'list', 300 idle", "ms", False,
+     "%s queries" % queries),
+    ("list_run_ctl", "status: activatorctl -j list, 300 running", "ms",
+     False, "%s queries" % queries),
+    ("list_run_raw", "status: raw 'list', 300 running", "ms", False,
+     "%s queries" % queries),
+    ("status_run_ctl", "status: activatorctl -j status NAME, 300 run.",
+     "ms", False, "%s queries" % queries),
+    ("status_run_raw", "status: raw 'status NAME', 300 running", "ms",
+     False, "%s queries" % queries),
+    ("p50_quiet", "accept=yes p50, 300 running, quiet", "ms", False, R),
+    ("p99_quiet", "accept=yes p99, 300 running, quiet", "ms", False, R),
+    ("p50_poll", "accept=yes p50, while list is polled", "ms", False, R),
+    ("p99_poll", "accept=yes p99, while list is polled", "ms", False, R),
     ("reload", "reload: activatorctl reload, 1000 svc", "ms", False,
      "%s x %s" % (reps, reloads)),
     ("reload_raw", "reload: request/SIGHUP to done, 1000 svc", "ms", False,
@@ -782,6 +936,14 @@ a, r = g("status_ctl", "activator"), g("status_raw", "activator")
 aim("status query with 1000 services under 10 ms (activatorctl)",
     None if a is None else a < 10,
     "" if a is None else "%.2f ms (raw request %.2f ms)" % (a, r or 0))
+a, b = g("list_run_raw", "activator"), g("list_idle_raw", "activator")
+aim("list with 300 running at most 2x with 300 idle (raw request)",
+    None if a is None or b is None else a <= 2 * b,
+    "" if a is None or b is None else "%.2fx (%.2f vs %.2f ms)" % (a / b, a, b))
+a, b = g("p99_poll", "activator"), g("p99_quiet", "activator")
+aim("accept = yes p99 while list is polled at most 2x the quiet p99",
+    None if a is None or b is None else a <= 2 * b,
+    "" if a is None or b is None else "%.2fx (%.2f vs %.2f ms)" % (a / b, a, b))
 seen = []
 for l in open(notes).read().splitlines():
     if l.strip() and l not in seen:
