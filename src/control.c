@@ -225,6 +225,12 @@ control_service_json(struct service *s, const struct procinfo *all,
 	json_object_set_new(o, "restart_pending",
 	    json_boolean(i.restart_pending));
 	json_object_set_new(o, "last_error", control_jstr(i.last_error));
+	if (i.bind) {		/* BINDTRAP HOOK: handoff = bind */
+		a = json_array();
+		for (n = 0; n < i.nclaimed; n++)
+			json_array_append_new(a, control_jstr(i.claimed[n]));
+		json_object_set_new(o, "claimed", a);
+	}
 	service_info_free(&i);
 	return o;
 }
