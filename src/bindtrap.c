@@ -989,6 +989,16 @@ note_other(struct bindtrap *t, const struct bind_sock *so,
 	t->nothers++;
 }
 
+/* A bind of [::] that wants IPv4 too: activator's [::] is IPv6 only. */
+static int
+dual_stack_any(const struct bind_sock *so, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	return so->family == AF_INET6 && !so->v6only &&
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
+}
+
 static void
 claim(struct bindtrap *t, size_t idx, pid_t tid)
 {
@@ -1058,10 +1068,6 @@ on_bind(struct bindtrap *t, const struct seccomp_notif *req,
 	}
 	if (idx == -1) {
 		note_other(t, &so, (struct sockaddr *)&ss, (socklen_t)c->len);
-		if (so.family == AF_INET6 && !so.v6only)
-			fprintf(stderr, "bind handoff: pid %ld binds an IPv6 "
-			    "socket without IPV6_V6ONLY (dual-stack); activator's "
-			    "IPv6 sockets are IPv6-only\n", (long)req->pid);
 		goto cont;
 	}
 	copy_options(t, sock, &t->held[idx], &so, req->pid);
@@ -1079,10 +1085,10 @@ on_bind(struct bindtrap *t, const struct seccomp_notif *req,
 		goto cont;
 	}
 	respond(t, req->id, 0, 0, 0);
-	if (so.family == AF_INET6 && !so.v6only)
+	if (dual_stack_any(&so, &ss))
 		fprintf(stderr, "bind handoff: pid %ld bound %s without "
 		    "IPV6_V6ONLY: activator's socket serves IPv6 only\n",
-		    (long)req->pid, t->held[idx].a->spec);
+		    (long)tgid_of(req->pid), t->held[idx].a->spec);
 	claim(t, (size_t)idx, req->pid);
 	goto out;
 cont:

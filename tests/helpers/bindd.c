@@ -54,6 +54,7 @@ static struct {
 	int		 workers;
 	int		 keep_going;
 	long		 bind_delay;
+	const char	*bind_when;
 	const char	*chdir;
 	const char	*pidfile;
 	const char	*report;
@@ -82,7 +83,7 @@ usage(void)
 	    "[--cloexec]\n"
 	    "             [--v6only 0|1] [--backlog N] [--workers N] "
 	    "[--keep-going]\n"
-	    "             [--bind-delay MS] [--chdir DIR] [--pidfile FILE] "
+	    "             [--bind-delay MS] [--bind-when FILE] [--chdir DIR] [--pidfile FILE] "
 	    "[--report FILE]\n"
 	    "             [--tag ANY] ADDR...\n");
 	exit(2);
@@ -197,6 +198,9 @@ open_sockets(void *arg)
 	(void)arg;
 	if (opt.bind_delay > 0)
 		sleep_ms(opt.bind_delay);
+	for (i = 0; opt.bind_when != NULL && i < 1500 &&
+	    access(opt.bind_when, F_OK) == -1; i++)
+		sleep_ms(20);
 	for (i = 0; i < naddrs; i++) {
 		struct addr *a = &addrs[i];
 		fd = socket(a->family, a->type | (opt.nonblock ? SOCK_NONBLOCK :
@@ -242,7 +246,9 @@ report(void)
 	socklen_t len;
 
 	o += (size_t)snprintf(buf + o, sizeof buf - o, "pid=%d\nppid=%d\n"
-	    "fds_at_start=%s\n", (int)getpid(), (int)getppid(), fds_at_start);
+	    "fds_at_start=%s\nlisten_fds=%s\n", (int)getpid(), (int)getppid(),
+	    fds_at_start, getenv("LISTEN_FDS") != NULL ?
+	    getenv("LISTEN_FDS") : "-");
 	for (i = 0; i < naddrs && o < sizeof buf; i++) {
 		struct addr *a = &addrs[i];
 		o += (size_t)snprintf(buf + o, sizeof buf - o, "addr.%d=%s\n"
@@ -411,6 +417,8 @@ main(int argc, char **argv)
 				opt.workers = (int)num(v);
 			else if (strcmp(o, "bind-delay") == 0)
 				opt.bind_delay = num(v);
+			else if (strcmp(o, "bind-when") == 0)
+				opt.bind_when = v;
 			else if (strcmp(o, "chdir") == 0)
 				opt.chdir = v;
 			else if (strcmp(o, "pidfile") == 0)
