@@ -227,7 +227,7 @@ else
 fi
 
 # ---- type = simple: ready only once the address is claimed ----
-"$HELPERS/tclient" "tcp://127.0.0.1:$P7" >/dev/null 2>&1 &
+"$HELPERS/tclient" -t 30 "tcp://127.0.0.1:$P7" >/dev/null 2>&1 &
 cpid=$!
 _slaunched() { [[ "$(svc_field simple main_pid)" =~ ^[0-9]+$ ]]; }
 wait_for "simple's program" 5 _slaunched
