@@ -4,6 +4,10 @@
 # bind.sh -- what tests of handoff = bind share, sourced after
 # activator.sh: who listens on a port, and with which socket.
 
+# The system's python3 first: a version manager's shim in front of it
+# can cost seconds per status query.
+PATH=/usr/bin:/bin:$PATH
+
 # Hex of a port as /proc/net/{tcp,udp}* write it.
 _b_hex() {
 	printf '%04X' "$1"
@@ -15,6 +19,14 @@ tcp_listeners() {
 	h=$(_b_hex "$1")
 	awk -v h=":$h" '$4 == "0A" && substr($2, length($2) - 4) == h { print $10 }' \
 	    /proc/net/tcp /proc/net/tcp6
+}
+
+# Socket inodes of TCP listeners on IPv4 address ADDR, port PORT.
+tcp_listeners_at() {
+	local h
+	h=$(printf '%02X' $(echo "$1" | tr '.' ' ' | awk '{ print $4, $3, $2, $1 }'))
+	awk -v a="$h:$(_b_hex "$2")" '$4 == "0A" && $2 == a { print $10 }' \
+	    /proc/net/tcp
 }
 
 # Socket inodes of UDP sockets bound to PORT.
