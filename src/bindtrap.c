@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -73,6 +74,13 @@
 #define I386_LISTEN	363
 #define SOCKETCALL_BIND		2
 #define SOCKETCALL_LISTEN	4
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS	/* Linux 6.6 */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS	SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP	(1UL << 0)
+#endif
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD	O_EXCL		/* Linux 6.9 */
@@ -381,6 +389,7 @@ struct bindtrap {
 	int		 paths;
 	int		 sv[2];
 	int		 listener;
+	pid_t		 self;
 	pid_t		*claimers;
 	size_t		 nclaimers;
 	struct {
@@ -416,6 +425,7 @@ bindtrap_new(const struct service_conf *conf, const int *fds, size_t nfds,
 	t->cb = cb;
 	t->arg = arg;
 	t->sv[0] = t->sv[1] = t->listener = -1;
+	t->self = getpid();
 	t->nheld = nfds < conf->nlisten ? nfds : conf->nlisten;
 	t->held = xcalloc(t->nheld, sizeof *t->held);
 	for (i = 0; i < t->nheld; i++) {
@@ -482,6 +492,13 @@ bindtrap_attach(struct bindtrap *t, char **cause)
 		return -1;
 	}
 	memcpy(&t->listener, CMSG_DATA(cm), sizeof(int));
+	/*
+	 * The program waits while we answer: hand the CPU straight over
+	 * both ways instead of going through the scheduler (Linux 6.6;
+	 * older kernels just take the long way).
+	 */
+	ioctl(t->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+	    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	return 0;
 }
 
@@ -1014,6 +1031,38 @@ claim(struct bindtrap *t, size_t idx, pid_t tid)
 		t->cb(t->arg, idx, pid);
 }
 
+/*
+ * Could this address be one we hold, whatever the socket? Most binds
+ * (clients' port 0, other servers' ports) are answered on this alone,
+ * without opening the program's descriptor.
+ */
+static int
+bind_may_match(const struct bindtrap *t, const struct sockaddr_storage *ss,
+    uint32_t len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	size_t	 i;
+	int	 family = ss->ss_family == AF_UNSPEC ? AF_INET : ss->ss_family;
+
+	for (i = 0; i < t->nheld; i++) {
+		const struct addr *a = t->held[i].a;
+		if (a->family != family)
+			continue;
+		if (family == AF_UNIX)
+			return 1;
+		if (family == AF_INET && len >= sizeof *sin &&
+		    sin->sin_port == ((const struct sockaddr_in *)
+		    &a->ss)->sin_port)
+			return 1;
+		if (family == AF_INET6 && len >= offsetof(struct sockaddr_in6,
+		    sin6_scope_id) && sin6->sin6_port ==
+		    ((const struct sockaddr_in6 *)&a->ss)->sin6_port)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 on_bind(struct bindtrap *t, const struct seccomp_notif *req,
     const struct call *c)
@@ -1028,6 +1077,7 @@ on_bind(struct bindtrap *t, const struct seccomp_notif *req,
 	memset(&ss, 0, sizeof ss);
 	if (c->len < sizeof(sa_family_t) || c->len > sizeof ss ||
 	    mem_read(req->pid, c->ptr, &ss, c->len) == -1 ||
+	    !bind_may_match(t, &ss, c->len) ||
 	    (pidfd = target_pidfd(req->pid)) == -1)
 		goto cont;
 	/* The pid and the memory we read are the caller's only if it waits. */
@@ -1109,15 +1159,28 @@ static void
 on_listen(struct bindtrap *t, const struct seccomp_notif *req,
     const struct call *c)
 {
-	int	 pidfd, sock = -1, idx = -1, backlog = c->backlog;
+	int	 pidfd = -1, sock = -1, idx = -1, backlog = c->backlog;
+	size_t	 i;
+	long	 r = -1;
 
-	if ((pidfd = target_pidfd(req->pid)) == -1) {
-		respond(t, req->id, 1, 0, 0);
-		return;
+	/* kcmp compares the program's descriptor with ours in one call. */
+	for (i = 0; i < t->nheld; i++) {
+		if (t->held[i].a->socktype != SOCK_STREAM)
+			continue;
+		r = syscall(SYS_kcmp, req->pid, t->self, KCMP_FILE, c->fd,
+		    t->held[i].fd);
+		if (r == 0)
+			idx = (int)i;
+		if (r != 1 && r != 2)
+			break;
 	}
-	if (id_valid(t, req->id) &&
-	    (sock = (int)syscall(SYS_pidfd_getfd, pidfd, c->fd, 0)) != -1)
-		idx = held_by_inode(t, sock);
+	if (r == -1 && errno != EBADF) {
+		/* No kcmp (CONFIG_KCMP) or not allowed: get the socket. */
+		if ((pidfd = target_pidfd(req->pid)) != -1 &&
+		    id_valid(t, req->id) &&
+		    (sock = (int)syscall(SYS_pidfd_getfd, pidfd, c->fd, 0)) != -1)
+			idx = held_by_inode(t, sock);
+	}
 	if (idx == -1 || t->held[idx].a->socktype != SOCK_STREAM)
 		respond(t, req->id, 1, 0, 0);
 	else {
@@ -1130,7 +1193,35 @@ on_listen(struct bindtrap *t, const struct seccomp_notif *req,
 	}
 	if (sock != -1)
 		close(sock);
-	close(pidfd);
+	if (pidfd != -1)
+		close(pidfd);
+}
+
+/*
+ * Only a name whose last component is a held file's can remove it (a
+ * hard link by another name is another entry): most unlinks are told
+ * apart without a look at the file system.
+ */
+static int
+unlink_may_match(const struct bindtrap *t, const char *path)
+{
+	const char *base, *hb;
+	size_t	 i, len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (base = path + len; base > path && base[-1] != '/'; base--)
+		;
+	for (i = 0; i < t->nheld; i++) {
+		if (!t->held[i].has_file)
+			continue;
+		hb = strrchr(t->held[i].a->path, '/');
+		hb = hb != NULL ? hb + 1 : t->held[i].a->path;
+		if (strlen(hb) == (size_t)(path + len - base) &&
+		    memcmp(hb, base, (size_t)(path + len - base)) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* unlink() of a held path: the file stays, and the call says it went. */
@@ -1143,7 +1234,8 @@ on_unlink(struct bindtrap *t, const struct seccomp_notif *req,
 	if (c->kind == CALL_UNLINKAT && (c->flags & AT_REMOVEDIR))
 		goto cont;
 	if (mem_read_string(req->pid, c->ptr, path, sizeof path) == -1 ||
-	    path[0] == '\0' || held_by_file(t, req->pid, c->dirfd, path) == -1)
+	    path[0] == '\0' || !unlink_may_match(t, path) ||
+	    held_by_file(t, req->pid, c->dirfd, path) == -1)
 		goto cont;
 	if (!id_valid(t, req->id))
 		return;
