@@ -1034,7 +1034,8 @@ claim(struct bindtrap *t, size_t idx, pid_t tid)
 /*
  * Could this address be one we hold, whatever the socket? Most binds
  * (clients' port 0, other servers' ports) are answered on this alone,
- * without opening the program's descriptor.
+ * without opening the program's descriptor; but while an address is
+ * unclaimed, a server's bind elsewhere is noted for the warning.
  */
 static int
 bind_may_match(const struct bindtrap *t, const struct sockaddr_storage *ss,
@@ -1045,6 +1046,12 @@ bind_may_match(const struct bindtrap *t, const struct sockaddr_storage *ss,
 	size_t	 i;
 	int	 family = ss->ss_family == AF_UNSPEC ? AF_INET : ss->ss_family;
 
+	if ((family == AF_INET && len >= sizeof *sin && sin->sin_port == 0) ||
+	    (family == AF_INET6 && len >= offsetof(struct sockaddr_in6,
+	    sin6_scope_id) && sin6->sin6_port == 0))
+		return 0;	/* an ephemeral port: a client's */
+	if (!bindtrap_all_claimed(t))
+		return 1;
 	for (i = 0; i < t->nheld; i++) {
 		const struct addr *a = t->held[i].a;
 		if (a->family != family)

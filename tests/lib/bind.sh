@@ -55,18 +55,3 @@ holds_socket() {
 rep() {
 	sed -n "s/^$2=//p" "$1" 2>/dev/null | head -1
 }
-
-# Pid of the supervisor of service NAME (its comm is sup:NAME, truncated).
-sup_pid() {
-	local f want
-	want="sup:$1"
-	want=${want:0:15}
-	for f in /proc/[0-9]*/comm; do
-		if [ "$(cat "$f" 2>/dev/null)" = "$want" ]; then
-			f=${f#/proc/}
-			echo "${f%/comm}"
-			return 0
-		fi
-	done
-	return 1
-}
