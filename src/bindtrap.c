@@ -43,10 +43,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -399,6 +401,7 @@ struct bindtrap {
 	}		 others[OTHERS_MAX];	/* other binds, for warnings */
 	size_t		 nothers;
 	bindtrap_claim_cb *cb;
+	bindtrap_log_cb	*log;
 	void		*arg;
 };
 
@@ -412,9 +415,28 @@ struct call {
 	int		 flags;
 };
 
+static void	tlog(const struct bindtrap *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Messages go to the supervisor, which logs them for the service. */
+static void
+tlog(const struct bindtrap *t, int level, const char *fmt, ...)
+{
+	char	 text[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (t->log != NULL)
+		t->log(t->arg, level, text);
+	else
+		fprintf(stderr, "%s\n", text);
+}
+
 struct bindtrap *
 bindtrap_new(const struct service_conf *conf, const int *fds, size_t nfds,
-    int backlog, bindtrap_claim_cb *cb, void *arg)
+    int backlog, bindtrap_claim_cb *cb, bindtrap_log_cb *log, void *arg)
 {
 	struct bindtrap *t = xcalloc(1, sizeof *t);
 	struct stat st;
@@ -423,6 +445,7 @@ bindtrap_new(const struct service_conf *conf, const int *fds, size_t nfds,
 	t->conf = conf;
 	t->backlog = backlog;
 	t->cb = cb;
+	t->log = log;
 	t->arg = arg;
 	t->sv[0] = t->sv[1] = t->listener = -1;
 	t->self = getpid();
@@ -663,8 +686,8 @@ respond(const struct bindtrap *t, uint64_t id, int cont, int64_t val, int err)
 	/* ENOENT: the caller is gone or was interrupted; nothing to do. */
 	if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == -1 &&
 	    errno != ENOENT)
-		fprintf(stderr, "bind handoff: answering a system call: %s\n",
-		    strerror(errno));
+		tlog(t, LOG_WARNING, "bind handoff: answering a system "
+		    "call: %s", strerror(errno));
 }
 
 /* Which call, with its arguments, whatever the calling convention. */
@@ -923,8 +946,8 @@ copy_options(const struct bindtrap *t, int from, const struct held *h,
 		    o->name == SO_SNDBUF))
 			vf /= 2;
 		if (setsockopt(h->fd, o->level, o->name, &vf, sizeof vf) == -1)
-			fprintf(stderr, "bind handoff: %s: cannot copy %s of "
-			    "pid %ld: %s\n", h->a->spec, o->label, (long)pid,
+			tlog(t, LOG_NOTICE, "bind handoff: %s: cannot copy %s "
+			    "of pid %ld: %s", h->a->spec, o->label, (long)pid,
 			    strerror(errno));
 	}
 	len = len2 = sizeof lf;
@@ -940,8 +963,9 @@ copy_options(const struct bindtrap *t, int from, const struct held *h,
 	    strncmp(cf, ct, sizeof cf) != 0 &&
 	    setsockopt(h->fd, IPPROTO_TCP, TCP_CONGESTION, cf,
 	    (socklen_t)strnlen(cf, sizeof cf)) == -1)
-		fprintf(stderr, "bind handoff: %s: cannot copy TCP_CONGESTION "
-		    "of pid %ld: %s\n", h->a->spec, (long)pid, strerror(errno));
+		tlog(t, LOG_NOTICE, "bind handoff: %s: cannot copy "
+		    "TCP_CONGESTION of pid %ld: %s", h->a->spec, (long)pid,
+		    strerror(errno));
 	/*
 	 * Blocking or not is a property of the open socket, shared with
 	 * activator (which never reads it while the daemon runs) and reset
@@ -1136,15 +1160,16 @@ on_bind(struct bindtrap *t, const struct seccomp_notif *req,
 	addfd.newfd_flags = fd_cloexec(req->pid, c->fd) ? O_CLOEXEC : 0;
 	if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) == -1) {
 		if (errno != ENOENT)
-			fprintf(stderr, "bind handoff: %s: cannot install the "
-			    "socket in pid %ld: %s\n", t->held[idx].a->spec,
-			    (long)req->pid, strerror(errno));
+			tlog(t, LOG_WARNING, "bind handoff: %s: cannot "
+			    "install the socket in pid %ld: %s",
+			    t->held[idx].a->spec, (long)req->pid,
+			    strerror(errno));
 		goto cont;
 	}
 	respond(t, req->id, 0, 0, 0);
 	if (dual_stack_any(&so, &ss))
-		fprintf(stderr, "bind handoff: pid %ld bound %s without "
-		    "IPV6_V6ONLY: activator's socket serves IPv6 only\n",
+		tlog(t, LOG_NOTICE, "bind handoff: pid %ld bound %s without "
+		    "IPV6_V6ONLY: activator's socket serves IPv6 only",
 		    (long)tgid_of(req->pid), t->held[idx].a->spec);
 	claim(t, (size_t)idx, req->pid);
 	goto out;
@@ -1262,7 +1287,7 @@ handle_one(struct bindtrap *t)
 	if (ioctl(t->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == -1) {
 		/* ENOENT: the caller was interrupted or died meanwhile. */
 		if (errno != ENOENT && errno != EINTR)
-			fprintf(stderr, "bind handoff: receiving: %s\n",
+			tlog(t, LOG_WARNING, "bind handoff: receiving: %s",
 			    strerror(errno));
 		return;
 	}

@@ -71,9 +71,11 @@ const char *bindtrap_child_install(struct bindtrap_child *);
 
 /* Supervisor side. */
 typedef void bindtrap_claim_cb(void *arg, size_t idx, pid_t pid);
+typedef void bindtrap_log_cb(void *arg, int level, const char *msg);
 
 struct bindtrap *bindtrap_new(const struct service_conf *, const int *fds,
-	    size_t nfds, int backlog, bindtrap_claim_cb *, void *arg);
+	    size_t nfds, int backlog, bindtrap_claim_cb *, bindtrap_log_cb *,
+	    void *arg);
 int	 bindtrap_prepare(struct bindtrap *, struct bindtrap_req *,
 	    char **cause);
 int	 bindtrap_attach(struct bindtrap *, char **cause);

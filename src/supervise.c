@@ -305,6 +305,13 @@ sup_claimed(void *arg, size_t idx, pid_t pid)
 		sup_ready(s);
 }
 
+/* BINDTRAP HOOK: its messages are the service's log records. */
+static void
+sup_bindtrap_log(void *arg, int level, const char *msg)
+{
+	sup_log(arg, level, "%s", msg);
+}
+
 /* BINDTRAP HOOK: start-timeout with addresses unclaimed: ready anyway. */
 static void
 sup_claim_timeout(struct sup *s)
@@ -1153,7 +1160,7 @@ sup_launch(struct sup *s, const struct sup_params *p)
 	/* BINDTRAP HOOK: the sockets stay here until the program binds. */
 	if (p->conf->handoff == HANDOFF_BIND) {
 		s->trap = bindtrap_new(p->conf, p->fds, p->nfds, p->backlog,
-		    sup_claimed, s);
+		    sup_claimed, sup_bindtrap_log, s);
 		if (bindtrap_prepare(s->trap, &trapreq, &cause) == -1) {
 			sup_report(s, SUP_FAILED, 0, -1, "%s", cause);
 			_exit(SUP_EXIT_REPORTED);
