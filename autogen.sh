@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libevent-dev \
 libconfuse-dev libjansson-dev mandoc busybox util-linux procps iproute2 \
 python3 strace clang libclang-rt-dev faketime"
+# handoff = bind (tests/bind*.sh): a Go toolchain and real daemons that
+# bind their own ports. None of them may start as a system service.
+PKGS="$PKGS golang-go memcached lighttpd dnsmasq-base nginx"
 
 missing=""
 for p in $PKGS; do
@@ -18,8 +21,18 @@ if [ -n "$missing" ]; then
 		echo "autogen.sh: installing:$missing"
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -q || true
+		# Daemons installed for the tests must not start (and take
+		# ports): policy-rc.d says no to invoke-rc.d meanwhile.
+		policy=""
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			policy=/usr/sbin/policy-rc.d
+			printf '#!/bin/sh\nexit 101\n' >"$policy"
+			chmod 755 "$policy"
+		fi
 		# shellcheck disable=SC2086
-		apt-get install -y -q --no-install-recommends $missing
+		apt-get install -y -q --no-install-recommends $missing ||
+		    { [ -z "$policy" ] || rm -f "$policy"; exit 1; }
+		[ -z "$policy" ] || rm -f "$policy"
 	else
 		echo "autogen.sh: missing packages:$missing" >&2
 		echo "autogen.sh: run: sudo apt-get install$missing" >&2

@@ -28,6 +28,7 @@
 
 #include "addr.h"
 #include "argv.h"
+#include "bindtrap.h"
 #include "conf.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -428,6 +429,7 @@ static const struct {
 	{ "type", "notify", TYPE_NOTIFY },
 	{ "handoff", "listen-fds", HANDOFF_LISTEN_FDS },
 	{ "handoff", "stdio", HANDOFF_STDIO },
+	{ "handoff", "bind", HANDOFF_BIND },
 	{ "restart", "on-demand", RESTART_ON_DEMAND },
 	{ "restart", "always", RESTART_ALWAYS },
 	{ "restart", "on-failure", RESTART_ON_FAILURE },
@@ -770,6 +772,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	int	 has_abstract = 0, bad = 0;
 	unsigned i;
 	char	*cause = NULL;
+	const char *why;
 	struct stat st;
 
 	s->name = xstrdup(name);
@@ -869,7 +872,13 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 			bad = 1;
 		}
 		s->type = TYPE_SIMPLE;
-		if (is_set(name, "handoff") || is_set(name, "pidfile")) {
+		if (s->handoff == HANDOFF_BIND) {
+			conf_error(line_of(name, "handoff", 0), "service %s: "
+			    "handoff = bind needs accept = no: with accept = "
+			    "yes activator accepts every connection itself",
+			    name);
+			bad = 1;
+		} else if (is_set(name, "handoff") || is_set(name, "pidfile")) {
 			conf_error(line_of(name, is_set(name, "handoff") ?
 			    "handoff" : "pidfile", 0), "service %s: %s has no "
 			    "meaning with accept = yes", name,
@@ -904,6 +913,12 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 			    "pidfile needs type = daemon", name);
 			bad = 1;
 		}
+	}
+	if (s->handoff == HANDOFF_BIND && !bindtrap_supported(&why)) {
+		conf_error(line_of(name, "handoff", 0), "service %s: handoff = "
+		    "bind is not possible here: %s (handoff = proxy serves a "
+		    "daemon that binds its own port without it)", name, why);
+		bad = 1;
 	}
 	if (is_set(name, "socket-mode")) {
 		line = line_of(name, "socket-mode", 0);

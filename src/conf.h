@@ -17,6 +17,7 @@ enum service_type {
 enum handoff {
 	HANDOFF_LISTEN_FDS,	/* fds 3.. with LISTEN_FDS */
 	HANDOFF_STDIO,		/* first socket on fds 0 and 1 */
+	HANDOFF_BIND,		/* put in place when the program binds */
 };
 
 enum restart_policy {

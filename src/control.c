@@ -358,6 +358,15 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	jbuf_bool(b, i.restart_pending);
 	jbuf_lit(b, ",\"last_error\":");
 	jbuf_str(b, i.last_error);
+	if (i.bind) {		/* BINDTRAP HOOK: handoff = bind */
+		jbuf_lit(b, ",\"claimed\":[");
+		for (n = 0; n < i.nclaimed; n++) {
+			if (n > 0)
+				jbuf_lit(b, ",");
+			jbuf_str(b, i.claimed[n]);
+		}
+		jbuf_lit(b, "]");
+	}
 	jbuf_lit(b, "}");
 	service_info_free(&i);
 }

@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "bindtrap.h"
 #include "conf.h"
 #include "instance.h"
 #include "lifecycle.h"
@@ -54,6 +55,9 @@ struct service {
 	int		 has_exit, exit_code, exit_signal;
 	char		*last_error;
 	int		 restart_pending;
+	/* handoff = bind: claimed listen addresses (bit i: listen[i]) */
+	unsigned long long claimed;
+	int		 bind_waiting;	/* ready by type, claims missing */
 };
 
 static struct event_base *base;
@@ -182,8 +186,11 @@ op_launch(void *arg, const char *why)
 		p.mode = SPAWN_CONNECTION;
 	else if (s->conf->handoff == HANDOFF_STDIO)
 		p.mode = SPAWN_STDIO;
+	else if (s->conf->handoff == HANDOFF_BIND)
+		p.mode = SPAWN_BIND;	/* BINDTRAP HOOK */
 	else
 		p.mode = SPAWN_LISTEN_FDS;
+	p.backlog = current->backlog;
 	p.fds = s->conf->accept ? NULL : fds;
 	p.nfds = s->conf->accept ? 0 : s->nls;
 	p.out_fd = service_output_fd(s);
@@ -202,6 +209,8 @@ op_launch(void *arg, const char *why)
 	}
 	if (!s->conf->accept) {
 		s->restart_pending = 0;
+		s->claimed = 0;		/* BINDTRAP HOOK */
+		s->bind_waiting = 0;
 		s->main_pid = s->launched_pid = 0;
 		s->ready_time = -1;
 		s->start_ts = now_mono();
@@ -364,6 +373,22 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/*
+	 * BINDTRAP HOOK: ready by type with an address unclaimed: the
+	 * supervisor makes it ready with a warning. What it may just have
+	 * said is read first.
+	 */
+	if (s->lc.state == LC_STARTING && s->conf->handoff == HANDOFF_BIND &&
+	    s->sup != NULL) {
+		suplink_read_pending(s->sup);
+		if (s->lc.state != LC_STARTING)
+			return;
+		if (s->bind_waiting) {
+			if (suplink_claim_timeout(s->sup) == -1)
+				log_warn("%s: cannot reach supervisor", s->name);
+			return;
+		}
+	}
 	if (s->lc.state == LC_STARTING) {
 		if (s->conf->type == TYPE_DAEMON &&
 		    s->main_pid == s->launched_pid)
@@ -408,6 +433,34 @@ log_exit(struct service *s, pid_t pid, int status)
 		log_notice("%s: main process %ld ended", s->name, (long)pid);
 }
 
+/*
+ * BINDTRAP HOOK: handoff = bind records. The supervisor reports each
+ * listen address a process of the tree bound, and when the service is
+ * ready by its type but waits for an address still unclaimed.
+ */
+static void
+service_bind_msg(struct service *s, const struct sup_msg *m)
+{
+	switch (m->type) {
+	case SUP_CLAIMED:
+		if (m->status >= 0 && m->status < 64)
+			s->claimed |= 1ULL << m->status;
+		log_info("%s: pid %ld bound %s", s->name, (long)m->pid,
+		    m->text);
+		break;
+	case SUP_WAITING:
+		s->bind_waiting = 1;
+		log_info("%s: ready by type, waiting for the program to bind "
+		    "every listen address", s->name);
+		break;
+	case SUP_READY:
+		if (m->text[0] != '\0')
+			log_warnx("%s: ready at start-timeout with listen "
+			    "addresses unclaimed: %s", s->name, m->text);
+		break;
+	}
+}
+
 static void
 service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 {
@@ -418,7 +471,11 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		output_stream(base, s->name, fd);
 	else if (fd != -1)
 		close(fd);
+	service_bind_msg(s, m);		/* BINDTRAP HOOK */
 	switch (m->type) {
+	case SUP_CLAIMED:
+	case SUP_WAITING:
+		break;
 	case SUP_LAUNCHED:
 		s->launched_pid = s->main_pid = m->pid;
 		log_info("%s: launched pid %ld", s->name, (long)m->pid);
@@ -499,6 +556,14 @@ service_sup_gone(void *arg, struct suplink *l, int status)
 		return;
 	s->sup = NULL;
 	s->main_pid = s->launched_pid = 0;
+	/* BINDTRAP HOOK: the daemon may have made our sockets blocking. */
+	if (s->conf->handoff == HANDOFF_BIND) {
+		for (i = 0; i < s->nls; i++)
+			if (s->ls[i] != NULL)
+				bindtrap_reset_socket(listen_fd(s->ls[i]));
+		s->claimed = 0;
+		s->bind_waiting = 0;
+	}
 	output_end_of_run(s->out);
 	/* A reload changed the service meanwhile: it applies from now on. */
 	service_limits(s);
@@ -710,8 +775,10 @@ service_info_free(struct service_info *info)
 {
 	free(info->listen);
 	free(info->pids);
+	free(info->claimed);
 	info->listen = NULL;
 	info->pids = NULL;
+	info->claimed = NULL;
 }
 
 static void
@@ -771,6 +838,16 @@ service_info(struct service *s, struct service_info *info,
 	info->ready_time = s->ready_time;
 	info->restart_pending = s->restart_pending;
 	info->last_error = s->last_error;
+	/* BINDTRAP HOOK: the listen addresses the running daemon bound. */
+	if (s->conf->handoff == HANDOFF_BIND) {
+		info->bind = 1;
+		info->claimed = xcalloc(info->nlisten + 1,
+		    sizeof *info->claimed);
+		for (i = 0; i < info->nlisten && i < 64; i++)
+			if (s->claimed & (1ULL << i))
+				info->claimed[info->nclaimed++] =
+				    s->conf->listen[i].spec;
+	}
 	if (all == NULL)
 		return;
 	if (s->sup != NULL)

@@ -50,6 +50,10 @@ struct service_info {
 	double		 ready_time;	/* seconds the last start took; <0: none */
 	int		 restart_pending; /* config changed since it started */
 	const char	*last_error;	/* why the last start failed, or NULL */
+	int		 bind;		/* handoff = bind: claimed is set */
+	const char	**claimed;	/* nclaimed listen specs (array freed
+					   by service_info_free) */
+	size_t		 nclaimed;
 };
 
 const char	*service_state_name(enum service_state);

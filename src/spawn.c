@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bindtrap.h"
 #include "conf.h"
 #include "log.h"
 #include "spawn.h"
@@ -56,6 +57,8 @@ struct spawn_ctx {
 	uid_t		 uid;
 	gid_t		 gid;
 	struct rlimit	 nofile;
+	int		 has_trap;	/* handoff = bind */
+	struct bindtrap_child trap;
 	int		 restore_nofile;
 	int		 nofile_first;	/* raise before moving descriptors */
 	/* Written by the child on failure, read by the parent. */
@@ -161,6 +164,7 @@ spawn_exec(struct spawn_ctx *c)
 	int	 copy[SPAWN_MAXFDS];
 	int	 i;
 	long	 ret;
+	const char *step;
 
 	memset(&ksa, 0, sizeof ksa);
 	ksa.handler = SIG_DFL;
@@ -168,6 +172,12 @@ spawn_exec(struct spawn_ctx *c)
 		syscall(SYS_rt_sigaction, reset[i], &ksa, NULL, 8);
 	if (syscall(SYS_setsid) == -1)
 		child_fail(c, "setsid");
+	/*
+	 * handoff = bind: the filter goes in while we may still be root, so
+	 * no_new_privs is not needed and set-uid programs keep working.
+	 */
+	if (c->has_trap && (step = bindtrap_child_install(&c->trap)) != NULL)
+		child_fail(c, step);
 
 	/*
 	 * Moving the sockets needs free descriptor numbers: under the higher
@@ -272,7 +282,7 @@ spawn_env(const struct spawn_req *req, struct spawn_ctx *c)
 	}
 	for (i = 0; i < sc->nenv; i++)
 		env_add(&envp, &n, xstrdup(sc->env[i]));
-	if (req->mode != SPAWN_STDIO) {
+	if (req->mode != SPAWN_STDIO && req->mode != SPAWN_BIND) {
 		xasprintf(&e, "LISTEN_FDS=%d", nfds);
 		env_add(&envp, &n, e);
 		e = xcalloc(1, sizeof "LISTEN_PID=" + PIDBUF_LEN);
@@ -352,6 +362,15 @@ spawn_child(const struct spawn_req *req, char **cause)
 		c.src[2] = out;
 		c.ntargets = 4;
 		break;
+	case SPAWN_BIND:
+		c.src[0] = devnull;
+		c.src[1] = c.src[2] = out;
+		c.ntargets = 3;
+		break;
+	}
+	if (req->bindtrap != NULL && req->bindtrap->sock != -1) {
+		c.has_trap = 1;
+		bindtrap_child_prepare(&c.trap, req->bindtrap);
 	}
 	if (sc->user != NULL || sc->group != NULL) {
 		c.drop = 1;

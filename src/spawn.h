@@ -8,11 +8,13 @@
 #include <stddef.h>
 
 struct service_conf;
+struct bindtrap_req;
 
 enum spawn_mode {
 	SPAWN_LISTEN_FDS,	/* fds 3.. with LISTEN_FDS; stdin /dev/null */
 	SPAWN_STDIO,		/* fds[0] on 0 and 1 (inetd wait) */
 	SPAWN_CONNECTION,	/* connection on 0, 1 and 3 (inetd nowait) */
+	SPAWN_BIND,		/* no socket: handoff = bind puts them in place */
 };
 
 struct spawn_req {
@@ -24,6 +26,8 @@ struct spawn_req {
 	const char	*notify_socket;	/* NOTIFY_SOCKET, or NULL */
 	const char	*remote_addr;	/* accept = yes peer, or NULL */
 	int		 remote_port;
+	/* handoff = bind: install the filter and send its listener; or NULL */
+	const struct bindtrap_req *bindtrap;
 };
 
 int	spawn_init(void);

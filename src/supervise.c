@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bindtrap.h"
 #include "conf.h"
 #include "proc.h"
 #include "spawn.h"
@@ -83,6 +84,8 @@ struct sup {
 		uint32_t id;
 	}		*inst;
 	size_t		 ninst;
+	struct bindtrap	*trap;		/* handoff = bind, else NULL */
+	int		 type_ready;	/* ... ready by type, claims missing */
 };
 
 static long long
@@ -265,13 +268,60 @@ sup_set_main(struct sup *s, pid_t pid, int child)
 }
 
 static void
+sup_ready_now(struct sup *s, const char *warning)
+{
+	s->ready = 1;
+	s->settle_at = s->pidfile_at = 0;
+	sup_report(s, SUP_READY, s->main, 0, "%s", warning);
+}
+
+static void
 sup_ready(struct sup *s)
 {
 	if (s->ready)
 		return;
-	s->ready = 1;
-	s->settle_at = s->pidfile_at = 0;
-	sup_report(s, SUP_READY, s->main, 0, NULL);
+	/* BINDTRAP HOOK: with handoff = bind, every address claimed too. */
+	if (s->trap != NULL && !bindtrap_all_claimed(s->trap)) {
+		if (!s->type_ready) {
+			s->type_ready = 1;
+			s->settle_at = s->pidfile_at = 0;
+			sup_report(s, SUP_WAITING, s->main, 0, NULL);
+		}
+		return;
+	}
+	sup_ready_now(s, "");
+}
+
+/* BINDTRAP HOOK: a process of the tree bound listen address IDX. */
+static void
+sup_claimed(void *arg, size_t idx, pid_t pid)
+{
+	struct sup *s = arg;
+
+	sup_report(s, SUP_CLAIMED, pid, (int)idx, "%s",
+	    s->conf->listen[idx].spec);
+	if (s->type_ready && !s->ready && !s->stopping &&
+	    bindtrap_all_claimed(s->trap))
+		sup_ready(s);
+}
+
+/* BINDTRAP HOOK: its messages are the service's log records. */
+static void
+sup_bindtrap_log(void *arg, int level, const char *msg)
+{
+	sup_log(arg, level, "%s", msg);
+}
+
+/* BINDTRAP HOOK: start-timeout with addresses unclaimed: ready anyway. */
+static void
+sup_claim_timeout(struct sup *s)
+{
+	char	 warning[256];
+
+	if (s->trap == NULL || !s->type_ready || s->ready || s->stopping)
+		return;
+	bindtrap_unclaimed(s->trap, warning, sizeof warning);
+	sup_ready_now(s, warning);
 }
 
 /* Start stopping: TERM the tree now, KILL whatever is left later. */
@@ -387,7 +437,10 @@ sup_pick(struct sup *s, const pid_t *kids, size_t n, int unseen,
 		    proc_get(kids[i], &pi) == -1 || pi.state == 'Z')
 			continue;
 		holds = proc_holds_socket(kids[i], s->inodes, s->ninodes);
-		if (!found || (holds && !best_holds) || (holds == best_holds &&
+		/* BINDTRAP HOOK: the process that bound them is stronger. */
+		if (s->trap != NULL && bindtrap_is_claimer(s->trap, kids[i]))
+			holds = 2;
+		if (!found || holds > best_holds || (holds == best_holds &&
 		    pi.start < best->start)) {
 			*best = pi;
 			best_holds = holds;
@@ -939,6 +992,9 @@ sup_on_core(struct sup *s)
 			sup_spawn_instance(s, &m, fd);
 			fd = -1;
 			break;
+		case SUP_CLAIM_TIMEOUT:		/* BINDTRAP HOOK */
+			sup_claim_timeout(s);
+			break;
 		default:
 			break;
 		}
@@ -965,14 +1021,24 @@ sup_on_main_pidfd(struct sup *s)
 		sup_main_gone(s, -1);
 }
 
+/* BINDTRAP HOOK: the program's bind, listen and unlink calls. */
+static void
+sup_on_bindtrap(struct sup *s)
+{
+	struct pollfd pfd = { bindtrap_fd(s->trap), POLLIN, 0 };
+
+	if (poll(&pfd, 1, 0) == 1)
+		bindtrap_handle(s->trap, pfd.revents);
+}
+
 typedef void sup_handler(struct sup *);
 
 /* One poll over every source, each with its handler. */
 static void __attribute__((noreturn))
 sup_loop(struct sup *s)
 {
-	struct pollfd pfd[4];
-	sup_handler *handler[4];
+	struct pollfd pfd[5];
+	sup_handler *handler[5];
 	long long next, now;
 	int	 np, i, timeout;
 
@@ -994,6 +1060,8 @@ sup_loop(struct sup *s)
 			SUP_SOURCE(s->notify_fd, sup_on_notify);
 		if (s->main_pidfd != -1)
 			SUP_SOURCE(s->main_pidfd, sup_on_main_pidfd);
+		if (s->trap != NULL && bindtrap_fd(s->trap) != -1)
+			SUP_SOURCE(bindtrap_fd(s->trap), sup_on_bindtrap);
 #undef SUP_SOURCE
 		if (poll(pfd, (nfds_t)np, timeout) == -1 && errno != EINTR)
 			_exit(1);
@@ -1061,11 +1129,15 @@ sup_setup(struct sup *s, const struct sup_params *p, int fd)
 	}
 }
 
-/* accept = no: launch the program; it gets the sockets, we keep none. */
+/*
+ * accept = no: launch the program; it gets the sockets, we keep none
+ * (handoff = bind: we keep them until it binds).
+ */
 static void
 sup_launch(struct sup *s, const struct sup_params *p)
 {
 	struct spawn_req req;
+	struct bindtrap_req trapreq;
 	char	*cause = NULL;
 	size_t	 k;
 	pid_t	 pid;
@@ -1085,16 +1157,31 @@ sup_launch(struct sup *s, const struct sup_params *p)
 	req.nfds = p->nfds;
 	req.out_fd = p->out_fd;
 	req.notify_socket = s->notify_fd != -1 ? s->notify_name : NULL;
+	/* BINDTRAP HOOK: the sockets stay here until the program binds. */
+	if (p->conf->handoff == HANDOFF_BIND) {
+		s->trap = bindtrap_new(p->conf, p->fds, p->nfds, p->backlog,
+		    sup_claimed, sup_bindtrap_log, s);
+		if (bindtrap_prepare(s->trap, &trapreq, &cause) == -1) {
+			sup_report(s, SUP_FAILED, 0, -1, "%s", cause);
+			_exit(SUP_EXIT_REPORTED);
+		}
+		req.mode = SPAWN_BIND;
+		req.fds = NULL;
+		req.nfds = 0;
+		req.bindtrap = &trapreq;
+	}
 	pid = spawn_child(&req, &cause);
 	if (pid == -1) {
 		sup_report(s, SUP_FAILED, 0, -1, "%s", cause);
 		_exit(SUP_EXIT_REPORTED);
 	}
-	for (k = 0; k < p->nfds; k++)
+	for (k = 0; k < p->nfds && s->trap == NULL; k++)
 		close(p->fds[k]);
 	s->launched = pid;
 	s->main = pid;
 	sup_report(s, SUP_LAUNCHED, pid, 0, NULL);
+	if (s->trap != NULL && bindtrap_attach(s->trap, &cause) == -1)
+		sup_fail(s, "%s", cause);
 	if (p->conf->type == TYPE_SIMPLE)
 		sup_ready(s);
 }

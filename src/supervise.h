@@ -27,6 +27,10 @@ enum sup_msg_type {
 	SUP_INSTANCE_FAILED,	/* status: connection id, pid: errno, text */
 	SUP_INSTANCE_EXITED,	/* pid: instance, status: wait status */
 	SUP_LOG,		/* status: log level, text: the message */
+	/* handoff = bind (bindtrap.c) */
+	SUP_CLAIMED,		/* pid bound listen address #status (text) */
+	SUP_WAITING,		/* pid: ready by type; addresses unclaimed */
+	SUP_CLAIM_TIMEOUT,	/* core to supervisor: start-timeout passed */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */
@@ -44,6 +48,7 @@ struct sup_params {
 	const int	*fds;
 	size_t		 nfds;
 	int		 out_fd;
+	int		 backlog;	/* handoff = bind: for a re-listen */
 };
 
 pid_t	supervise_start(const struct sup_params *, int *core_fd, char **cause);

@@ -184,6 +184,22 @@ suplink_stop(struct suplink *l, int stop_timeout)
 		log_warnx("%s: cannot arm the stop deadline", l->name);
 }
 
+/*
+ * BINDTRAP HOOK (handoff = bind): read what the supervisor said so far,
+ * then tell it start-timeout passed.
+ */
+void
+suplink_read_pending(struct suplink *l)
+{
+	suplink_read(l, SUP_READ_BATCH);
+}
+
+int
+suplink_claim_timeout(struct suplink *l)
+{
+	return supervise_send(l->fd, SUP_CLAIM_TIMEOUT, 0, 0, NULL, -1);
+}
+
 void
 suplink_drain(struct suplink *l)
 {

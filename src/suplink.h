@@ -33,6 +33,9 @@ int	 suplink_send_conn(struct suplink *, int fd, uint32_t id,
 	    const char *host, int port);
 /* Stop the tree and exit; killed with its tree after STOP_TIMEOUT + 2 s. */
 void	 suplink_stop(struct suplink *, int stop_timeout);
+/* handoff = bind: pending records now; start-timeout passed (0 or -1). */
+void	 suplink_read_pending(struct suplink *);
+int	 suplink_claim_timeout(struct suplink *);
 /* Take no more connections; exit once no process is left. */
 void	 suplink_drain(struct suplink *);
 /* A reaped child: 1 if it was a supervisor or an orphan we stop. */
