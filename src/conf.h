@@ -17,6 +17,7 @@ enum service_type {
 enum handoff {
 	HANDOFF_LISTEN_FDS,	/* fds 3.. with LISTEN_FDS */
 	HANDOFF_STDIO,		/* first socket on fds 0 and 1 */
+	HANDOFF_PROXY,		/* nothing; connections relayed to proxy_to */
 };
 
 enum restart_policy {
@@ -35,6 +36,7 @@ struct service_conf {
 	enum service_type type;
 	char		*pidfile;	/* NULL if unset */
 	enum handoff	 handoff;
+	struct addr	 proxy_to;	/* handoff = proxy; spec NULL if unset */
 	char		*user;		/* NULL: activator's own user */
 	char		*group;		/* NULL: the user's primary group */
 	uid_t		 uid;
@@ -51,7 +53,8 @@ struct service_conf {
 	int		 stop_timeout;		/* seconds */
 	int		 start_limit_burst;
 	int		 start_limit_interval;	/* seconds */
-	int		 max_instances;
+	int		 max_instances;	/* handoff = proxy: relayed connections,
+					   0: no limit but descriptors */
 	int		 max_per_source;	/* 0: no limit */
 	struct cidr	*allow;
 	size_t		 nallow;
