@@ -225,6 +225,19 @@ control_service_json(struct service *s, const struct procinfo *all,
 	json_object_set_new(o, "restart_pending",
 	    json_boolean(i.restart_pending));
 	json_object_set_new(o, "last_error", control_jstr(i.last_error));
+	/* PROXY HOOK: handoff = proxy's relays. */
+	if (i.proxy) {
+		a = json_object();
+		json_object_set_new(a, "connections",
+		    json_integer((json_int_t)i.proxy_conns));
+		json_object_set_new(a, "relayed",
+		    json_integer((json_int_t)i.proxy_total));
+		json_object_set_new(a, "bytes_in",
+		    json_integer((json_int_t)i.proxy_bytes_in));
+		json_object_set_new(a, "bytes_out",
+		    json_integer((json_int_t)i.proxy_bytes_out));
+		json_object_set_new(o, "proxy", a);
+	}
 	service_info_free(&i);
 	return o;
 }

@@ -29,6 +29,8 @@
 #include "log.h"
 #include "output.h"
 #include "proc.h"
+#include "proxy.h"
+#include "relay.h"
 #include "service.h"
 #include "spawn.h"
 #include "suplink.h"
@@ -54,6 +56,8 @@ struct service {
 	int		 has_exit, exit_code, exit_signal;
 	char		*last_error;
 	int		 restart_pending;
+	/* handoff = proxy: totals, and the current supervisor's report */
+	struct relay_stats proxy, proxy_sup;
 };
 
 static struct event_base *base;
@@ -133,7 +137,12 @@ service_limits(struct service *s)
 
 	s->lc.lim.accept = sc->accept;
 	s->lc.lim.restart = sc->restart;
-	s->lc.lim.start_timeout = sc->start_timeout;
+	/*
+	 * PROXY HOOK: the supervisor fails a start whose proxy-to never
+	 * answers at start-timeout, saying why; this timer comes after it.
+	 */
+	s->lc.lim.start_timeout = sc->start_timeout +
+	    (sc->handoff == HANDOFF_PROXY ? 1 : 0);
 	s->lc.lim.start_limit_burst = sc->start_limit_burst;
 	s->lc.lim.start_limit_interval = sc->start_limit_interval;
 	s->lc.lim.type = sc->type;
@@ -408,6 +417,26 @@ log_exit(struct service *s, pid_t pid, int status)
 		log_notice("%s: main process %ld ended", s->name, (long)pid);
 }
 
+/*
+ * PROXY HOOK: a supervisor's relay counters (since its start) into the
+ * service's, which count since activator started.
+ */
+static void
+service_proxy_stats(struct service *s, const char *text)
+{
+	struct relay_stats st;
+
+	if (proxy_stats_parse(text, &st) == -1) {
+		log_warnx("%s: bad proxy counters from supervisor", s->name);
+		return;
+	}
+	s->proxy.conns = st.conns;
+	s->proxy.total += st.total - s->proxy_sup.total;
+	s->proxy.bytes_in += st.bytes_in - s->proxy_sup.bytes_in;
+	s->proxy.bytes_out += st.bytes_out - s->proxy_sup.bytes_out;
+	s->proxy_sup = st;
+}
+
 static void
 service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 {
@@ -467,6 +496,10 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_LOG:
 		log_at(m->status, "%s: %s", s->name, m->text);
 		break;
+	case SUP_PROXY:
+		if (l == s->sup)
+			service_proxy_stats(s, m->text);
+		break;
 	default:
 		log_warnx("%s: unknown record %u from supervisor %ld", s->name,
 		    m->type, (long)suplink_pid(l));
@@ -499,6 +532,9 @@ service_sup_gone(void *arg, struct suplink *l, int status)
 		return;
 	s->sup = NULL;
 	s->main_pid = s->launched_pid = 0;
+	/* PROXY HOOK: its relayed connections are closed. */
+	s->proxy.conns = 0;
+	memset(&s->proxy_sup, 0, sizeof s->proxy_sup);
 	output_end_of_run(s->out);
 	/* A reload changed the service meanwhile: it applies from now on. */
 	service_limits(s);
@@ -771,6 +807,12 @@ service_info(struct service *s, struct service_info *info,
 	info->ready_time = s->ready_time;
 	info->restart_pending = s->restart_pending;
 	info->last_error = s->last_error;
+	/* PROXY HOOK */
+	info->proxy = s->conf->handoff == HANDOFF_PROXY;
+	info->proxy_conns = (unsigned long)s->proxy.conns;
+	info->proxy_total = (unsigned long)s->proxy.total;
+	info->proxy_bytes_in = s->proxy.bytes_in;
+	info->proxy_bytes_out = s->proxy.bytes_out;
 	if (all == NULL)
 		return;
 	if (s->sup != NULL)

@@ -50,6 +50,11 @@ struct service_info {
 	double		 ready_time;	/* seconds the last start took; <0: none */
 	int		 restart_pending; /* config changed since it started */
 	const char	*last_error;	/* why the last start failed, or NULL */
+	int		 proxy;		/* handoff = proxy: the next four */
+	unsigned long	 proxy_conns;	/* live relayed connections */
+	unsigned long	 proxy_total;	/* relayed since activator started */
+	unsigned long long proxy_bytes_in;	/* client to program */
+	unsigned long long proxy_bytes_out;	/* program to client */
 };
 
 const char	*service_state_name(enum service_state);

@@ -272,7 +272,8 @@ spawn_env(const struct spawn_req *req, struct spawn_ctx *c)
 	}
 	for (i = 0; i < sc->nenv; i++)
 		env_add(&envp, &n, xstrdup(sc->env[i]));
-	if (req->mode != SPAWN_STDIO) {
+	/* No socket (handoff = proxy): no LISTEN_* either. */
+	if (req->mode != SPAWN_STDIO && nfds > 0) {
 		xasprintf(&e, "LISTEN_FDS=%d", nfds);
 		env_add(&envp, &n, e);
 		e = xcalloc(1, sizeof "LISTEN_PID=" + PIDBUF_LEN);

@@ -27,6 +27,8 @@ enum sup_msg_type {
 	SUP_INSTANCE_FAILED,	/* status: connection id, pid: errno, text */
 	SUP_INSTANCE_EXITED,	/* pid: instance, status: wait status */
 	SUP_LOG,		/* status: log level, text: the message */
+	SUP_PROXY,		/* handoff = proxy counters; text: see
+				   proxy_stats_format() */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */
