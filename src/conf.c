@@ -430,6 +430,7 @@ static const struct {
 	{ "handoff", "listen-fds", HANDOFF_LISTEN_FDS },
 	{ "handoff", "stdio", HANDOFF_STDIO },
 	{ "handoff", "bind", HANDOFF_BIND },
+	{ "handoff", "proxy", HANDOFF_PROXY },
 	{ "restart", "on-demand", RESTART_ON_DEMAND },
 	{ "restart", "always", RESTART_ALWAYS },
 	{ "restart", "on-failure", RESTART_ON_FAILURE },
@@ -490,6 +491,7 @@ static cfg_opt_t service_opts[] = {
 	K("type", TYPE_DAEMON),
 	S("pidfile"),
 	K("handoff", HANDOFF_LISTEN_FDS),
+	S("proxy-to"),
 	S("user"),
 	S("group"),
 	S("chdir"),
@@ -763,6 +765,75 @@ warn_open_dir(const char *path, const char *what, int line)
 	free(dir);
 }
 
+/*
+ * handoff = proxy and proxy-to: activator accepts on stream sockets and
+ * relays each connection to proxy-to, an address the program binds
+ * itself. Errors are recorded, -1 returned.
+ */
+static int
+conf_check_proxy(cfg_t *sec, struct service_conf *s)
+{
+	const char *name = s->name, *to = cfg_getstr(sec, "proxy-to");
+	int	 line = line_of(name, "proxy-to", 0), bad = 0;
+	char	*cause = NULL;
+	size_t	 i;
+
+	if (s->handoff != HANDOFF_PROXY) {
+		if (to != NULL) {
+			conf_error(line, "service %s: proxy-to needs handoff = "
+			    "proxy", name);
+			return -1;
+		}
+		return 0;
+	}
+	if (s->accept) {
+		conf_error(line_of(name, "handoff", 0), "service %s: handoff = "
+		    "proxy needs accept = no: activator accepts and relays "
+		    "each connection itself", name);
+		bad = 1;
+	}
+	for (i = 0; i < s->nlisten; i++)
+		if (s->listen[i].socktype != SOCK_STREAM) {
+			conf_error(line_of(name, "listen", (unsigned)i),
+			    "service %s: handoff = proxy relays stream "
+			    "connections: '%s' is a datagram address", name,
+			    s->listen[i].spec);
+			bad = 1;
+		}
+	if (to == NULL) {
+		conf_error(line_of(name, "handoff", 0), "service %s: handoff = "
+		    "proxy needs proxy-to, the address the program binds",
+		    name);
+		return -1;
+	}
+	if (addr_parse(to, &s->proxy_to, &cause) == -1) {
+		conf_error(line, "service %s: proxy-to: %s", name, cause);
+		free(cause);
+		return -1;
+	}
+	if (s->proxy_to.socktype != SOCK_STREAM) {
+		conf_error(line, "service %s: proxy-to: '%s' is not a stream "
+		    "address (tcp:// or unix:)", name, to);
+		bad = 1;
+	} else if (s->proxy_to.wildcard) {
+		conf_error(line, "service %s: proxy-to: '%s' is a wildcard: "
+		    "give the address to connect to", name, to);
+		bad = 1;
+	}
+	for (i = 0; i < s->nlisten; i++)
+		if (addr_conflict(&s->proxy_to, &s->listen[i])) {
+			conf_error(line, "service %s: proxy-to '%s' is the "
+			    "service's own listen address '%s': the program "
+			    "must bind another one", name, to,
+			    s->listen[i].spec);
+			bad = 1;
+		}
+	/* Relayed connections are bounded by descriptors unless told. */
+	if (!is_set(name, "max-instances"))
+		s->max_instances = 0;
+	return bad ? -1 : 0;
+}
+
 /* Build and check one service; errors are recorded, -1 returned. */
 static int
 conf_build_service(cfg_t *sec, struct service_conf *s)
@@ -878,7 +949,8 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 			    "yes activator accepts every connection itself",
 			    name);
 			bad = 1;
-		} else if (is_set(name, "handoff") || is_set(name, "pidfile")) {
+		} else if ((is_set(name, "handoff") &&
+		    s->handoff != HANDOFF_PROXY) || is_set(name, "pidfile")) {
 			conf_error(line_of(name, is_set(name, "handoff") ?
 			    "handoff" : "pidfile", 0), "service %s: %s has no "
 			    "meaning with accept = yes", name,
@@ -888,7 +960,8 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	} else {
 		static const char *only_accept[] = { "max-instances",
 		    "max-per-source", "allow", "deny" };
-		for (i = 0; i < 4; i++)
+		/* handoff = proxy: max-instances bounds the relays. */
+		for (i = s->handoff == HANDOFF_PROXY ? 1 : 0; i < 4; i++)
 			if (is_set(name, only_accept[i])) {
 				conf_error(line_of(name, only_accept[i], 0),
 				    "service %s: %s needs accept = yes", name,
@@ -920,6 +993,8 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		    "daemon that binds its own port without it)", name, why);
 		bad = 1;
 	}
+	if (conf_check_proxy(sec, s) == -1)
+		bad = 1;
 	if (is_set(name, "socket-mode")) {
 		line = line_of(name, "socket-mode", 0);
 		if (has_abstract && !has_path) {
@@ -1157,6 +1232,7 @@ service_conf_clear(struct service_conf *s)
 	for (i = 0; i < s->nlisten; i++)
 		addr_clear(&s->listen[i]);
 	free(s->listen);
+	addr_clear(&s->proxy_to);
 	free(s->command);
 	argv_free(s->argv);
 	free(s->pidfile);
@@ -1227,6 +1303,7 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	if (!conf_listen_equal(a, b) || strcmp(a->command, b->command) != 0 ||
 	    a->accept != b->accept || a->type != b->type ||
 	    !str_eq(a->pidfile, b->pidfile) || a->handoff != b->handoff ||
+	    !str_eq(a->proxy_to.spec, b->proxy_to.spec) ||
 	    !str_eq(a->user, b->user) || !str_eq(a->group, b->group) ||
 	    a->uid != b->uid || a->gid != b->gid ||
 	    strcmp(a->chdir, b->chdir) != 0 || a->nenv != b->nenv ||

@@ -18,6 +18,7 @@ enum handoff {
 	HANDOFF_LISTEN_FDS,	/* fds 3.. with LISTEN_FDS */
 	HANDOFF_STDIO,		/* first socket on fds 0 and 1 */
 	HANDOFF_BIND,		/* put in place when the program binds */
+	HANDOFF_PROXY,		/* nothing; connections relayed to proxy_to */
 };
 
 enum restart_policy {
@@ -36,6 +37,7 @@ struct service_conf {
 	enum service_type type;
 	char		*pidfile;	/* NULL if unset */
 	enum handoff	 handoff;
+	struct addr	 proxy_to;	/* handoff = proxy; spec NULL if unset */
 	char		*user;		/* NULL: activator's own user */
 	char		*group;		/* NULL: the user's primary group */
 	uid_t		 uid;
@@ -52,7 +54,8 @@ struct service_conf {
 	int		 stop_timeout;		/* seconds */
 	int		 start_limit_burst;
 	int		 start_limit_interval;	/* seconds */
-	int		 max_instances;
+	int		 max_instances;	/* handoff = proxy: relayed connections,
+					   0: no limit but descriptors */
 	int		 max_per_source;	/* 0: no limit */
 	struct cidr	*allow;
 	size_t		 nallow;

@@ -358,6 +358,17 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	jbuf_bool(b, i.restart_pending);
 	jbuf_lit(b, ",\"last_error\":");
 	jbuf_str(b, i.last_error);
+	if (i.proxy) {		/* PROXY HOOK: handoff = proxy's relays */
+		jbuf_lit(b, ",\"proxy\":{\"connections\":");
+		jbuf_int(b, (long long)i.proxy_conns);
+		jbuf_lit(b, ",\"relayed\":");
+		jbuf_int(b, (long long)i.proxy_total);
+		jbuf_lit(b, ",\"bytes_in\":");
+		jbuf_int(b, (long long)i.proxy_bytes_in);
+		jbuf_lit(b, ",\"bytes_out\":");
+		jbuf_int(b, (long long)i.proxy_bytes_out);
+		jbuf_lit(b, "}");
+	}
 	if (i.bind) {		/* BINDTRAP HOOK: handoff = bind */
 		jbuf_lit(b, ",\"claimed\":[");
 		for (n = 0; n < i.nclaimed; n++) {

@@ -30,6 +30,8 @@
 #include "log.h"
 #include "output.h"
 #include "proc.h"
+#include "proxy.h"
+#include "relay.h"
 #include "service.h"
 #include "spawn.h"
 #include "suplink.h"
@@ -58,6 +60,8 @@ struct service {
 	/* handoff = bind: claimed listen addresses (bit i: listen[i]) */
 	unsigned long long claimed;
 	int		 bind_waiting;	/* ready by type, claims missing */
+	/* handoff = proxy: totals, and the current supervisor's report */
+	struct relay_stats proxy, proxy_sup;
 };
 
 static struct event_base *base;
@@ -137,7 +141,12 @@ service_limits(struct service *s)
 
 	s->lc.lim.accept = sc->accept;
 	s->lc.lim.restart = sc->restart;
-	s->lc.lim.start_timeout = sc->start_timeout;
+	/*
+	 * PROXY HOOK: the supervisor fails a start whose proxy-to never
+	 * answers at start-timeout, saying why; this timer comes after it.
+	 */
+	s->lc.lim.start_timeout = sc->start_timeout +
+	    (sc->handoff == HANDOFF_PROXY ? 1 : 0);
 	s->lc.lim.start_limit_burst = sc->start_limit_burst;
 	s->lc.lim.start_limit_interval = sc->start_limit_interval;
 	s->lc.lim.type = sc->type;
@@ -461,6 +470,26 @@ service_bind_msg(struct service *s, const struct sup_msg *m)
 	}
 }
 
+/*
+ * PROXY HOOK: a supervisor's relay counters (since its start) into the
+ * service's, which count since activator started.
+ */
+static void
+service_proxy_stats(struct service *s, const char *text)
+{
+	struct relay_stats st;
+
+	if (proxy_stats_parse(text, &st) == -1) {
+		log_warnx("%s: bad proxy counters from supervisor", s->name);
+		return;
+	}
+	s->proxy.conns = st.conns;
+	s->proxy.total += st.total - s->proxy_sup.total;
+	s->proxy.bytes_in += st.bytes_in - s->proxy_sup.bytes_in;
+	s->proxy.bytes_out += st.bytes_out - s->proxy_sup.bytes_out;
+	s->proxy_sup = st;
+}
+
 static void
 service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 {
@@ -524,6 +553,10 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_LOG:
 		log_at(m->status, "%s: %s", s->name, m->text);
 		break;
+	case SUP_PROXY:
+		if (l == s->sup)
+			service_proxy_stats(s, m->text);
+		break;
 	default:
 		log_warnx("%s: unknown record %u from supervisor %ld", s->name,
 		    m->type, (long)suplink_pid(l));
@@ -564,6 +597,9 @@ service_sup_gone(void *arg, struct suplink *l, int status)
 		s->claimed = 0;
 		s->bind_waiting = 0;
 	}
+	/* PROXY HOOK: its relayed connections are closed. */
+	s->proxy.conns = 0;
+	memset(&s->proxy_sup, 0, sizeof s->proxy_sup);
 	output_end_of_run(s->out);
 	/* A reload changed the service meanwhile: it applies from now on. */
 	service_limits(s);
@@ -848,6 +884,12 @@ service_info(struct service *s, struct service_info *info,
 				info->claimed[info->nclaimed++] =
 				    s->conf->listen[i].spec;
 	}
+	/* PROXY HOOK */
+	info->proxy = s->conf->handoff == HANDOFF_PROXY;
+	info->proxy_conns = (unsigned long)s->proxy.conns;
+	info->proxy_total = (unsigned long)s->proxy.total;
+	info->proxy_bytes_in = s->proxy.bytes_in;
+	info->proxy_bytes_out = s->proxy.bytes_out;
 	if (all == NULL)
 		return;
 	if (s->sup != NULL)

@@ -54,6 +54,11 @@ struct service_info {
 	const char	**claimed;	/* nclaimed listen specs (array freed
 					   by service_info_free) */
 	size_t		 nclaimed;
+	int		 proxy;		/* handoff = proxy: the next four */
+	unsigned long	 proxy_conns;	/* live relayed connections */
+	unsigned long	 proxy_total;	/* relayed since activator started */
+	unsigned long long proxy_bytes_in;	/* client to program */
+	unsigned long long proxy_bytes_out;	/* program to client */
 };
 
 const char	*service_state_name(enum service_state);

@@ -282,7 +282,8 @@ spawn_env(const struct spawn_req *req, struct spawn_ctx *c)
 	}
 	for (i = 0; i < sc->nenv; i++)
 		env_add(&envp, &n, xstrdup(sc->env[i]));
-	if (req->mode != SPAWN_STDIO && req->mode != SPAWN_BIND) {
+	/* No socket (handoff = proxy): no LISTEN_* either. */
+	if (req->mode != SPAWN_STDIO && req->mode != SPAWN_BIND && nfds > 0) {
 		xasprintf(&e, "LISTEN_FDS=%d", nfds);
 		env_add(&envp, &n, e);
 		e = xcalloc(1, sizeof "LISTEN_PID=" + PIDBUF_LEN);

@@ -41,6 +41,7 @@
 #include "bindtrap.h"
 #include "conf.h"
 #include "proc.h"
+#include "proxy.h"
 #include "spawn.h"
 #include "supervise.h"
 #include "xmalloc.h"
@@ -86,6 +87,7 @@ struct sup {
 	size_t		 ninst;
 	struct bindtrap	*trap;		/* handoff = bind, else NULL */
 	int		 type_ready;	/* ... ready by type, claims missing */
+	struct proxy	*proxy;		/* handoff = proxy, else NULL */
 };
 
 static long long
@@ -272,6 +274,11 @@ sup_ready_now(struct sup *s, const char *warning)
 {
 	s->ready = 1;
 	s->settle_at = s->pidfile_at = 0;
+	/* PROXY HOOK: up by its type; ready once proxy-to answers. */
+	if (s->proxy != NULL) {
+		proxy_probe(s->proxy);
+		return;
+	}
 	sup_report(s, SUP_READY, s->main, 0, "%s", warning);
 }
 
@@ -332,6 +339,9 @@ sup_stop(struct sup *s)
 		return;
 	s->stopping = 1;
 	s->settle_at = s->pidfile_at = 0;
+	/* PROXY HOOK: no new connections; relayed ones go on for now. */
+	if (s->proxy != NULL)
+		proxy_stop(s->proxy);
 	s->kill_at = now_ms() + (long long)s->conf->stop_timeout * 1000;
 }
 
@@ -537,7 +547,9 @@ sup_main_gone(struct sup *s, int status)
 	char	 how[64];
 
 	describe_status(status, how, sizeof how);
-	if (!s->ready && !s->stopping) {
+	/* PROXY HOOK: not ready until proxy-to answered. */
+	if ((!s->ready || (s->proxy != NULL && !proxy_ready(s->proxy))) &&
+	    !s->stopping) {
 		if (s->main == s->launched && status == 0 &&
 		    s->conf->type == TYPE_DAEMON)
 			sup_fail(s, "launched process exited 0 leaving no "
@@ -830,6 +842,51 @@ sup_close_inherited(const int *keep, size_t nkeep)
 	free(close_list);
 }
 
+/* PROXY HOOKS: what the proxy reports, passed on to the core. */
+static void
+sup_proxy_ready(void *arg)
+{
+	struct sup *s = arg;
+
+	sup_report(s, SUP_READY, s->main, 0, NULL);
+}
+
+static void
+sup_proxy_failed(void *arg, const char *why)
+{
+	sup_fail(arg, "%s", why);
+}
+
+static void
+sup_proxy_stats(void *arg, const struct relay_stats *st)
+{
+	char	 text[128];
+
+	proxy_stats_format(st, text, sizeof text);
+	sup_report(arg, SUP_PROXY, 0, 0, "%s", text);
+}
+
+static void
+sup_proxy_log(void *arg, int level, const char *msg)
+{
+	sup_log(arg, level, "%s", msg);
+}
+
+static void
+sup_on_proxy(struct sup *s)
+{
+	proxy_run(s->proxy);
+}
+
+/* The tree is gone: deliver what is here, close every relay, exit. */
+static void __attribute__((noreturn))
+sup_exit(struct sup *s, int status)
+{
+	proxy_free(s->proxy);
+	s->proxy = NULL;
+	_exit(status);
+}
+
 /* Is anything of ours left: a process below us, or a child to reap? */
 static int
 sup_tree_empty(struct sup *s)
@@ -873,11 +930,11 @@ sup_on_deadlines(struct sup *s)
 	if (s->stopping) {
 		sup_signal_tree(s, s->kill_at <= now ? SIGKILL : SIGTERM);
 		if (sup_tree_empty(s))
-			_exit(0);
+			sup_exit(s, 0);
 		next = now + SUP_TICK_MS;
 	} else if (s->draining) {
 		if (sup_tree_empty(s))
-			_exit(0);
+			sup_exit(s, 0);
 		next = now + SUP_TICK_MS;
 	}
 	if (s->settle_at && (next == 0 || s->settle_at < next))
@@ -1062,6 +1119,9 @@ sup_loop(struct sup *s)
 			SUP_SOURCE(s->main_pidfd, sup_on_main_pidfd);
 		if (s->trap != NULL && bindtrap_fd(s->trap) != -1)
 			SUP_SOURCE(bindtrap_fd(s->trap), sup_on_bindtrap);
+		/* PROXY HOOK: the relay, its sockets and timers. */
+		if (s->proxy != NULL)
+			SUP_SOURCE(proxy_fd(s->proxy), sup_on_proxy);
 #undef SUP_SOURCE
 		if (poll(pfd, (nfds_t)np, timeout) == -1 && errno != EINTR)
 			_exit(1);
@@ -1150,11 +1210,25 @@ sup_launch(struct sup *s, const struct sup_params *p)
 	/* A pidfile left by a dead daemon would be read as ours. */
 	if (p->conf->pidfile != NULL)
 		sup_remove_stale_pidfile(s, p->conf->pidfile);
+	/*
+	 * PROXY HOOK: the supervisor keeps the sockets and relays; the
+	 * program gets none of them.
+	 */
+	if (p->conf->handoff == HANDOFF_PROXY) {
+		struct proxy_hooks ph = { sup_proxy_ready, sup_proxy_failed,
+		    sup_proxy_stats, sup_proxy_log, s };
+		if ((s->proxy = proxy_new(p->conf, p->fds, p->nfds, &ph,
+		    &cause)) == NULL) {
+			sup_report(s, SUP_FAILED, 0, -1, "supervisor: proxy: "
+			    "%s", cause);
+			_exit(SUP_EXIT_REPORTED);
+		}
+	}
 	memset(&req, 0, sizeof req);
 	req.conf = p->conf;
 	req.mode = p->mode;
 	req.fds = p->fds;
-	req.nfds = p->nfds;
+	req.nfds = s->proxy != NULL ? 0 : p->nfds;
 	req.out_fd = p->out_fd;
 	req.notify_socket = s->notify_fd != -1 ? s->notify_name : NULL;
 	/* BINDTRAP HOOK: the sockets stay here until the program binds. */
@@ -1175,7 +1249,7 @@ sup_launch(struct sup *s, const struct sup_params *p)
 		sup_report(s, SUP_FAILED, 0, -1, "%s", cause);
 		_exit(SUP_EXIT_REPORTED);
 	}
-	for (k = 0; k < p->nfds && s->trap == NULL; k++)
+	for (k = 0; k < p->nfds && s->trap == NULL && s->proxy == NULL; k++)
 		close(p->fds[k]);
 	s->launched = pid;
 	s->main = pid;

@@ -31,6 +31,8 @@ enum sup_msg_type {
 	SUP_CLAIMED,		/* pid bound listen address #status (text) */
 	SUP_WAITING,		/* pid: ready by type; addresses unclaimed */
 	SUP_CLAIM_TIMEOUT,	/* core to supervisor: start-timeout passed */
+	SUP_PROXY,		/* handoff = proxy counters; text: see
+				   proxy_stats_format() */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */

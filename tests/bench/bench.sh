@@ -17,8 +17,10 @@
 # and memory figure, BENCH_COLD_ROUNDS [20], BENCH_QUERY_RUNS [20] status
 # queries, BENCH_RELOADS [10], BENCH_NO_XINETD=1 skips xinetd,
 # BENCH_KEEP=1 keeps the private directory, BENCH_QUICK=1 is a smoke run,
-# BENCH_SECTIONS [tput cold warm mem status] runs only the sections named,
+# BENCH_SECTIONS [tput cold warm mem status proxy] runs only the sections named,
 # BENCH_P99_CONNS [1000] connections per latency run of the status section.
+# BENCH_PROXY_BYTES [1 GiB] per bulk run of the proxy section,
+# BENCH_NO_PROXYD=1 skips systemd-socket-proxyd.
 #
 # Loopback only: every server listens on 127.0.0.1 ports from freeport
 # and keeps its files in a private mktemp -d directory.  Every loop is
@@ -45,14 +47,16 @@ QUERY_RUNS=${BENCH_QUERY_RUNS:-20}
 RELOADS=${BENCH_RELOADS:-10}
 P99_CONNS=${BENCH_P99_CONNS:-1000}
 SIZES="1 100 1000"
+PROXY_BYTES=${BENCH_PROXY_BYTES:-1073741824}
 SCALE_SVCS=300		# the status section's services, idle then running
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	CONNS=200 REPEATS=1 COLD_ROUNDS=3 QUERY_RUNS=3 RELOADS=2 P99_CONNS=100
+	PROXY_BYTES=67108864
 fi
-SECTIONS=" ${BENCH_SECTIONS:-tput cold warm mem status} "
+SECTIONS=" ${BENCH_SECTIONS:-tput cold warm mem status proxy} "
 SECTIONS=${SECTIONS//,/ }
 for _b_s in $SECTIONS; do
-	case $_b_s in tput|cold|warm|mem|status) ;;
+	case $_b_s in tput|cold|warm|mem|status|proxy) ;;
 	*) echo "bench: unknown section '$_b_s' in BENCH_SECTIONS" >&2; exit 1 ;;
 	esac
 done
@@ -196,6 +200,34 @@ elif [ "${BENCH_NO_XINETD:-0}" != 1 ]; then
 else
 	note "BENCH_NO_XINETD=1: xinetd columns skipped"
 fi
+# ---- systemd-socket-proxyd (the handoff = proxy peer) --------------------
+
+PROXYD=
+if [ "${BENCH_NO_PROXYD:-0}" != 1 ] && want proxy; then
+	for f in /lib/systemd/systemd-socket-proxyd \
+	    /usr/lib/systemd/systemd-socket-proxyd; do
+		[ -x "$f" ] && { PROXYD=$f; break; }
+	done
+	if [ -z "$PROXYD" ] && [ "$(id -u)" -eq 0 ] &&
+	    command -v apt-get >/dev/null; then
+		# Debian's systemd package ships it; installing the package
+		# in a container starts nothing (no systemd is running).
+		say "installing systemd with apt-get (for systemd-socket-proxyd)"
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    --no-install-recommends systemd ||
+		    { apt-get update -q &&
+		    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    --no-install-recommends systemd; }; } >"$W/apt-systemd.log" \
+		    2>&1 || say "apt-get failed: see $W/apt-systemd.log"
+		for f in /lib/systemd/systemd-socket-proxyd \
+		    /usr/lib/systemd/systemd-socket-proxyd; do
+			[ -x "$f" ] && { PROXYD=$f; break; }
+		done
+	fi
+	[ -n "$PROXYD" ] || note "systemd-socket-proxyd is missing:" \
+	    "its column is skipped"
+fi
+
 # xinetd requires a user for each service: ours.
 XUSER="    user = $(id -un)"
 
@@ -593,6 +625,7 @@ print(" ".join(out))
 EOF
 }
 
+if want mem; then
 say "memory and start-up with $SIZES services ($REPEATS starts each)," \
     "reload with 1000"
 for ((r = 1; r <= REPEATS; r++)); do
@@ -777,6 +810,166 @@ done
 stop_tree "$SPID"
 fi	# status
 
+# ---- 6. handoff = proxy against systemd-socket-proxyd ------------------------
+
+# On-CPU milliseconds of PID so far (/proc/PID/schedstat, nanoseconds).
+cpu_ms() {
+	local ns
+	read -r ns _ 2>/dev/null <"/proc/$1/schedstat" || { echo 0; return; }
+	echo $((ns / 1000000))
+}
+
+# wait_px KIND ADDR: up to 10 s until ADDR relays (KIND rr: a request
+# and its reply; bulk: one byte).
+wait_px() {
+	local k
+	for ((k = 0; k < 100; k++)); do
+		if [ "$1" = rr ]; then
+			"$LOADGEN" run -n 1 -t 2 -s 'x\n' "$2" >/dev/null 2>&1 &&
+			    return 0
+		else
+			"$LOADGEN" bulk -b 1 -t 2 "$2" >/dev/null 2>&1 &&
+			    return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+PX_PROXYD=()
+if want proxy; then
+say "handoff = proxy: bulk ($PROXY_BYTES bytes, 1 and 16 streams) and" \
+    "short request/reply connections, $REPEATS runs each"
+mapfile -t Q < <("$FREEPORT" -n 6)
+[ "${#Q[@]}" -eq 6 ] || die "freeport failed"
+# One backend of each kind, bound by itself, behind all three paths:
+# oneline serve -r answers a request line; oneline send streams from a
+# file in the page cache with sendfile, so it copies nothing itself.
+mkdir -p "$W/px"
+head -c $((64 * 1024 * 1024)) /dev/zero >"$W/px/blob"
+cat "$W/px/blob" >/dev/null
+"$BASELINE" exec "127.0.0.1:${Q[0]}" -- "$ONELINE" serve -r \
+    </dev/null >"$W/px/rr.log" 2>&1 &
+PX_RR=$!
+STARTED+=("$PX_RR")
+"$BASELINE" exec "127.0.0.1:${Q[1]}" -- "$ONELINE" send "$W/px/blob" \
+    </dev/null >"$W/px/bulk.log" 2>&1 &
+PX_BULK=$!
+STARTED+=("$PX_BULK")
+declare -A RR BK
+RR[direct]=127.0.0.1:${Q[0]}
+BK[direct]=127.0.0.1:${Q[1]}
+wait_px rr "${RR[direct]}" || die "the request/reply backend did not start"
+wait_px bulk "${BK[direct]}" || die "the bulk backend did not start"
+# activator: the program is a placeholder that lives as long as the
+# run; proxy-to is the shared backend, so every path reaches the same
+# process.
+RR[activator]=127.0.0.1:${Q[2]}
+BK[activator]=127.0.0.1:${Q[3]}
+px_service() {	# NAME PORT PROXY-TO
+	printf 'service %s {\n    listen = { "tcp://127.0.0.1:%s" }\n' \
+	    "$1" "$2"
+	printf '    command = "/bin/sleep 1000000"\n    type = simple\n'
+	printf '    handoff = proxy\n    proxy-to = "tcp://%s"\n}\n' "$3"
+}
+mkdir -p "$W/px-act"
+{
+	px_service px-rr "${Q[2]}" "${RR[direct]}"
+	px_service px-bulk "${Q[3]}" "${BK[direct]}"
+} >"$W/px-act/activator.conf"
+"$ACTIVATOR" -n -l error -f "$W/px-act/activator.conf" \
+    -s "$W/px-act/ctl.sock" </dev/null >"$W/px-act/log" 2>&1 &
+PX_ACT=$!
+STARTED+=("$PX_ACT")
+# The first connection of each starts its service.
+wait_px rr "${RR[activator]}" && wait_px bulk "${BK[activator]}" ||
+    { cat "$W/px-act/log" >&2; die "activator's proxy did not relay"; }
+PX_SERVERS=(activator direct)
+if [ -n "$PROXYD" ]; then
+	RR[proxyd]=127.0.0.1:${Q[4]}
+	BK[proxyd]=127.0.0.1:${Q[5]}
+	for k in 4 5; do
+		to=${RR[direct]}
+		[ "$k" = 5 ] && to=${BK[direct]}
+		# Its socket comes from baseline exec (LISTEN_FDS=1).
+		"$BASELINE" exec "127.0.0.1:${Q[$k]}" -- "$PROXYD" \
+		    --connections-max=4096 "$to" </dev/null \
+		    >"$W/px/proxyd-$k.log" 2>&1 &
+		STARTED+=("$!")
+		PX_PROXYD[$k]=$!
+	done
+	if wait_px rr "${RR[proxyd]}" && wait_px bulk "${BK[proxyd]}"; then
+		PX_SERVERS=(activator proxyd direct)
+	else
+		note "systemd-socket-proxyd did not relay: its column is skipped"
+		cat "$W"/px/proxyd-*.log >&2
+	fi
+fi
+sup_of() {	# the supervisor of activator's service NAME
+	local m line
+	m=$("$ACTIVATORCTL" -s "$W/px-act/ctl.sock" -j status "$1" |
+	    python3 -c 'import json,sys
+print(json.load(sys.stdin)["services"][0]["main_pid"])')
+	read -r line <"/proc/$m/stat"
+	line=${line##*) }
+	line=${line#* }
+	echo "${line%% *}"
+}
+PX_SUP=$(sup_of px-bulk)
+core0=$(cpu_ms "$PX_ACT")
+sup0=$(cpu_ms "$PX_SUP")
+pxd0=$(cpu_ms "${PX_PROXYD[5]:-0}")
+relayed=0
+per=$((PROXY_BYTES / 16))
+for ((r = 1; r <= REPEATS; r++)); do
+	for s in "${PX_SERVERS[@]}"; do
+		out=$("$LOADGEN" bulk -c 1 -b "$PROXY_BYTES" -t 300 "${BK[$s]}") ||
+		    note "$s, proxy bulk 1 stream, run $r: $out"
+		say "  $s bulk x1: $out"
+		sample px_bulk1 "$s" "$(field mibps "$out")"
+		out=$("$LOADGEN" bulk -c 16 -b "$per" -t 300 "${BK[$s]}") ||
+		    note "$s, proxy bulk 16 streams, run $r: $out"
+		say "  $s bulk x16: $out"
+		sample px_bulk16 "$s" "$(field mibps "$out")"
+		for c in 1 16; do
+			out=$("$LOADGEN" run -n "$CONNS" -c "$c" -t 120 \
+			    -s 'GET\n' "${RR[$s]}") ||
+			    note "$s, proxy request/reply c=$c, run $r:" \
+			    "$(field failed "$out") of $CONNS failed"
+			say "  $s rr c=$c: $out"
+			sample "px_rr$c" "$s" "$(field cps "$out")"
+			sample "px_rr${c}_p50" "$s" "$(field p50_ms "$out")"
+		done
+	done
+	relayed=$((relayed + 2 * PROXY_BYTES))
+done
+gib=$(python3 -c "print($relayed / 2**30)")
+note "activator's core used $(($(cpu_ms "$PX_ACT") - core0)) ms of CPU" \
+    "while relaying $gib GiB in bulk (and the request/reply runs)"
+sample px_core activator "$(python3 -c \
+    "print(($(cpu_ms "$PX_ACT") - $core0) / $gib)")"
+sample px_relay activator "$(python3 -c \
+    "print(($(cpu_ms "$PX_SUP") - $sup0) / $gib)")"
+[ -n "${PX_PROXYD[5]:-}" ] && sample px_relay proxyd "$(python3 -c \
+    "print(($(cpu_ms "${PX_PROXYD[5]}") - $pxd0) / $gib)")"
+"$ACTIVATORCTL" -s "$W/px-act/ctl.sock" -j status px-bulk \
+    >"$W/px/status.json" 2>/dev/null
+python3 - "$W/px/status.json" "$relayed" >>"$NOTES" <<'PYEOF'
+import json, sys
+try:
+    p = json.load(open(sys.argv[1]))["services"][0]["proxy"]
+except Exception as e:
+    print("activator: no proxy counters in status: %s" % e)
+    sys.exit(0)
+if p["bytes_out"] < int(sys.argv[2]):
+    print("activator: status counted %d bytes relayed, expected at least %s"
+          % (p["bytes_out"], sys.argv[2]))
+PYEOF
+for p in "$PX_ACT" "${PX_PROXYD[@]}" "$PX_RR" "$PX_BULK"; do
+	stop_tree "$p"
+done
+fi	# want proxy
+
 # ---- the table ---------------------------------------------------------------
 
 VERS="activator $("$ACTIVATOR" -V 2>/dev/null | awk '{print $2}')"
@@ -784,10 +977,12 @@ VERS="activator $("$ACTIVATOR" -V 2>/dev/null | awk '{print $2}')"
     VERS="$VERS, xinetd $("$XINETD" -version 2>&1 | awk 'NR==1{print $1}')"
 python3 - "$SAMPLES" "$NOTES" "$CONNS" "$REPEATS" "$COLD_ROUNDS" \
     "$QUERY_RUNS" "$RELOADS" "$(nproc)" "$(uname -sr)" "$VERS" \
-    "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg), $(nprocs) processes" <<'EOF'
+    "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg), $(nprocs) processes" \
+    "$PROXY_BYTES" "${PROXYD:+$("$PROXYD" --version 2>/dev/null |
+    awk 'NR==1{print $1, $2}')}" <<'EOF'
 import statistics, sys
 (samples, notes, conns, reps, rounds, queries, reloads, ncpu, kernel, vers,
- load0, load1) = sys.argv[1:]
+ load0, load1, pxbytes, pxvers) = sys.argv[1:]
 data = {}
 for line in open(samples):
     m, s, v = line.rstrip("\n").split("\t")
@@ -871,25 +1066,39 @@ def ratio(a, b):
         return "-"
     return "%.2fx" % (a / b)
 
-hdr = ("figure", "unit", "activator", "xinetd", "baseline", "act/base",
-       "act/xinetd", "samples")
-rows = []
 med = {}
-for mid, label, unit, hib, desc in M:
-    cells = {}
-    for s in ("activator", "xinetd", "baseline"):
-        cells[s], med[(mid, s)] = cell(mid, s)
-    if all(c == "-" for c in cells.values()):
-        continue
-    a = med[(mid, "activator")]
-    rows.append((label, unit + (" ^" if hib else ""), cells["activator"],
-                 cells["xinetd"], cells["baseline"],
-                 ratio(a, med[(mid, "baseline")]),
-                 ratio(a, med[(mid, "xinetd")]), desc))
-w = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
-line = lambda r: "  ".join(
-    (r[i].ljust(w[i]) if i in (0, 1, 2, 3, 4, 7) else r[i].rjust(w[i]))
-    for i in range(len(r))).rstrip()
+
+def table(metrics, peers, rheads):
+    """Print one table: activator, then each peer, then the ratios."""
+    hdr = (("figure", "unit", "activator") + tuple(peers) +
+           tuple("act/" + h for h in reversed(rheads)) + ("samples",))
+    rows = []
+    for mid, label, unit, hib, desc in metrics:
+        cells = {}
+        for s in ("activator",) + tuple(peers):
+            cells[s], med[(mid, s)] = cell(mid, s)
+        if all(c == "-" for c in cells.values()):
+            continue
+        a = med[(mid, "activator")]
+        rows.append((label, unit + (" ^" if hib else ""),
+                     cells["activator"]) +
+                    tuple(cells[p] for p in peers) +
+                    tuple(ratio(a, med[(mid, p)]) for p in reversed(peers)) +
+                    (desc,))
+    if not rows:
+        return
+    n = len(hdr)
+    w = [max(len(r[i]) for r in rows + [hdr]) for i in range(n)]
+    left = set(range(0, 3 + len(peers))) | {n - 1}
+    line = lambda r: "  ".join(
+        (r[i].ljust(w[i]) if i in left else r[i].rjust(w[i]))
+        for i in range(len(r))).rstrip()
+    print(line(hdr))
+    print(line(tuple("-" * x for x in w)))
+    for r in rows:
+        print(line(r))
+    print()
+
 print()
 print("activator benchmark: %s; %s, %s CPUs" % (vers, kernel, ncpu))
 print("Load average at the start %s; at the end %s." % (load0, load1))
@@ -897,11 +1106,30 @@ print("Each figure: median (min-max) over the samples named on the right.")
 print("Ratios are activator / peer, medians: units marked ^ are better "
       "higher, all others lower.")
 print()
-print(line(hdr))
-print(line(tuple("-" * x for x in w)))
-for r in rows:
-    print(line(r))
-print()
+table(M, ("xinetd", "baseline"), ("xinetd", "base"))
+
+PX = [
+    ("px_bulk1", "proxy bulk, 1 stream", "MiB/s", True,
+     "%s x %s bytes" % (reps, pxbytes)),
+    ("px_bulk16", "proxy bulk, 16 streams", "MiB/s", True,
+     "%s x 16 x %d bytes" % (reps, int(pxbytes) // 16)),
+    ("px_rr1", "proxy request/reply conns, 1 client", "conn/s", True,
+     "%s x %s conns" % (reps, conns)),
+    ("px_rr1_p50", "  latency p50, 1 client", "ms", False, R),
+    ("px_rr16", "proxy request/reply conns, 16 clients", "conn/s", True,
+     "%s x %s conns" % (reps, conns)),
+    ("px_rr16_p50", "  latency p50, 16 clients", "ms", False, R),
+    ("px_relay", "relay CPU per GiB (supervisor / proxyd)", "ms", False,
+     "all bulk runs"),
+    ("px_core", "activator core CPU per GiB relayed", "ms", False,
+     "all bulk runs"),
+]
+if any(m == mid for (m, s) in data for mid, *_ in PX):
+    print("handoff = proxy: activator's relay, systemd-socket-proxyd%s and a "
+          "direct connection," % (" (%s)" % pxvers if pxvers else ""))
+    print("the same backend behind all three.")
+    print()
+    table(PX, ("proxyd", "direct"), ("proxyd", "direct"))
 
 def g(m, s):
     return med.get((m, s))
@@ -944,6 +1172,30 @@ a, b = g("p99_poll", "activator"), g("p99_quiet", "activator")
 aim("accept = yes p99 while list is polled at most 2x the quiet p99",
     None if a is None or b is None else a <= 2 * b,
     "" if a is None or b is None else "%.2fx (%.2f vs %.2f ms)" % (a / b, a, b))
+for m, what in (("px_bulk1", "1 stream"), ("px_bulk16", "16 streams")):
+    a, x, d = g(m, "activator"), g(m, "proxyd"), g(m, "direct")
+    if a is None:
+        continue
+    aim("proxy bulk >= 1.0x systemd-socket-proxyd, %s" % what,
+        None if x is None else a >= x,
+        "" if x is None else "%.2fx" % (a / x))
+    aim("proxy bulk >= 0.7x direct to the backend, %s" % what,
+        None if d is None else a >= 0.7 * d,
+        "" if d is None else "%.2fx" % (a / d))
+for c in ("1", "16"):
+    a, x = g("px_rr" + c, "activator"), g("px_rr" + c, "proxyd")
+    if a is None:
+        continue
+    aim("proxy request/reply rate >= 1.0x systemd-socket-proxyd, %s "
+        "client%s" % (c, "s" * (c != "1")),
+        None if x is None else a >= x,
+        "" if x is None else "%.2fx" % (a / x))
+a, r = g("px_core", "activator"), g("px_relay", "activator")
+if a is not None and r:
+    # The core only receives the relay's counters (10 a second at most):
+    # its CPU follows the time, not the bytes.
+    aim("proxy: core CPU per GiB under 1% of the relay's",
+        a < 0.01 * r, "%.2f vs %.0f ms per GiB" % (a, r))
 seen = []
 for l in open(notes).read().splitlines():
     if l.strip() and l not in seen:

@@ -9,10 +9,10 @@
  * every operation succeeded, 1 that some failed (the line still says how
  * many), 2 bad usage.
  *
- *   loadgen run [-n N] [-c C] [-t SECS] ADDR
+ *   loadgen run [-n N] [-c C] [-t SECS] [-s DATA] ADDR
  *	N connections (default 1000), C at a time (default 1): each
- *	connect()s, reads up to the first newline (or EOF after some data)
- *	and closes.  Latency is from the start of connect() to the first
+ *	connect()s, sends DATA if given (a request; "\n" is a newline),
+ *	reads up to the first newline (or EOF after some data) and closes.  Latency is from the start of connect() to the first
  *	byte.  Prints "conns= ok= failed= secs= cps= p50_ms= p99_ms=
  *	min_ms= max_ms=": cps counts successful connections over the time
  *	from the first connect() to the last completion.
@@ -41,6 +41,14 @@
  *	on timeout (default 30 s) or if CMD exits.  Then it stays CMD's
  *	parent: SIGTERM/SIGINT/SIGHUP are passed on to CMD, and loadgen
  *	exits with CMD's status once CMD has exited.
+ *
+ *   loadgen bulk [-c C] [-b BYTES] [-t SECS] ADDR
+ *	C connections at once (default 1), each asks for BYTES (default
+ *	1 GiB; the request is the number and a newline, as oneline send
+ *	expects) and reads to EOF without
+ *	copying (recv MSG_TRUNC): prints "conns= ok= bytes= secs= mibps=",
+ *	the bytes of all over the time from the first connect() to the
+ *	last EOF.  ok counts connections that ended with EOF.
  *
  * ADDR is HOST:PORT or tcp://HOST:PORT with a numeric IPv4 HOST.
  * Every loop is bounded by a count and by the -t deadline (default 120 s
@@ -80,7 +88,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: loadgen run [-n N] [-c C] [-t SECS] ADDR\n"
+	    "usage: loadgen run [-n N] [-c C] [-t SECS] [-s DATA] ADDR\n"
+	    "       loadgen bulk [-c C] [-b BYTES] [-t SECS] ADDR\n"
 	    "       loadgen once [-w PID] [-W MS] [-t SECS] ADDR\n"
 	    "       loadgen request [-n N] [-s DATA] [-t SECS] PATH\n"
 	    "       loadgen exec [-n N] -- CMD [ARG...]\n"
@@ -205,6 +214,8 @@ summary(long n, long ok, const int64_t *t)
 	free(v);
 }
 
+static size_t	unescape(const char *, char *, size_t);
+
 /* ---- run ---------------------------------------------------------------- */
 
 enum { S_IDLE, S_CONNECTING, S_READING };
@@ -227,12 +238,15 @@ run_mode(int argc, char **argv)
 	long			 n = 1000, c = 1, secs = 120;
 	long			 started = 0, done = 0, ok = 0, failed = 0;
 	int			 ch, ep, i;
+	char			 req[512];
+	size_t			 reqlen = 0;
 
-	while ((ch = getopt(argc, argv, "n:c:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:c:t:s:")) != -1) {
 		switch (ch) {
 		case 'n': n = number(optarg, 1, 10000000); break;
 		case 'c': c = number(optarg, 1, 4096); break;
 		case 't': secs = number(optarg, 1, 86400); break;
+		case 's': reqlen = unescape(optarg, req, sizeof req); break;
 		default: usage();
 		}
 	}
@@ -284,6 +298,10 @@ run_mode(int argc, char **argv)
 					failed++, done++;
 					continue;
 				}
+				/* A request this small fits the send buffer. */
+				if (r == 0 && reqlen > 0)
+					(void)!send(s->fd, req, reqlen,
+					    MSG_NOSIGNAL);
 				s->state = r == 0 ? S_READING : S_CONNECTING;
 				ev.events = r == 0 ? EPOLLIN : EPOLLOUT;
 				ev.data.u32 = (uint32_t)i;
@@ -312,6 +330,9 @@ run_mode(int argc, char **argv)
 				if (err != 0) {
 					fin = 1;
 				} else {
+					if (reqlen > 0)
+						(void)!send(s->fd, req, reqlen,
+						    MSG_NOSIGNAL);
 					s->state = S_READING;
 					ev.events = EPOLLIN;
 					ev.data.u32 = evs[i].data.u32;
@@ -362,6 +383,83 @@ run_mode(int argc, char **argv)
 	free(slots);
 	free(lat);
 	return ok == n ? 0 : 1;
+}
+
+/* ---- bulk --------------------------------------------------------------- */
+
+static int
+bulk_mode(int argc, char **argv)
+{
+	struct sockaddr_in	 sin;
+	struct epoll_event	 ev, evs[64];
+	int64_t			 start, end, deadline;
+	uint64_t		 bytes = 0;
+	long			 c = 1, secs = 120, open_ = 0, ok = 0;
+	long			 want = 1L << 30;
+	int			 ch, ep, i, fd, n;
+	char			 req[32];
+
+	while ((ch = getopt(argc, argv, "c:b:t:")) != -1) {
+		switch (ch) {
+		case 'c': c = number(optarg, 1, 4096); break;
+		case 'b': want = number(optarg, 1, 1L << 40); break;
+		case 't': secs = number(optarg, 1, 86400); break;
+		default: usage();
+		}
+	}
+	if (optind + 1 != argc)
+		usage();
+	parse_addr(argv[optind], &sin);
+	raise_nofile();
+	if ((ep = epoll_create1(0)) == -1) {
+		perror("loadgen");
+		return 1;
+	}
+	n = snprintf(req, sizeof req, "%ld\n", want);
+	start = now_ns();
+	deadline = start + (int64_t)secs * 1000000000LL;
+	for (i = 0; i < c; i++) {
+		/* Blocking connect and request, then non-blocking reads. */
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1 || connect(fd, (struct sockaddr *)&sin,
+		    sizeof sin) == -1 || send(fd, req, (size_t)n,
+		    MSG_NOSIGNAL) != n) {
+			perror("loadgen: connect");
+			return 1;
+		}
+		ev.events = EPOLLIN;
+		ev.data.fd = fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		open_++;
+	}
+	while (open_ > 0 && now_ns() < deadline) {
+		int nev = epoll_wait(ep, evs, 64, 100);
+
+		for (i = 0; i < nev; i++) {
+			ssize_t r;
+
+			fd = evs[i].data.fd;
+			/* TCP discards with MSG_TRUNC: no copy to count. */
+			r = recv(fd, NULL, 1 << 22, MSG_TRUNC | MSG_DONTWAIT);
+			if (r > 0) {
+				bytes += (uint64_t)r;
+				continue;
+			}
+			if (r == -1 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (r == 0)
+				ok++;
+			close(fd);
+			open_--;
+		}
+	}
+	end = now_ns();
+	printf("conns=%ld ok=%ld bytes=%llu secs=%.3f mibps=%.1f\n", c, ok,
+	    (unsigned long long)bytes, (double)(end - start) / 1e9,
+	    (double)bytes / 1048576.0 / ((double)(end - start) / 1e9));
+	fflush(stdout);
+	close(ep);
+	return ok == c ? 0 : 1;
 }
 
 /* ---- once --------------------------------------------------------------- */
@@ -774,6 +872,8 @@ main(int argc, char **argv)
 		return run_mode(argc, argv);
 	if (strcmp(mode, "once") == 0)
 		return once_mode(argc, argv);
+	if (strcmp(mode, "bulk") == 0)
+		return bulk_mode(argc, argv);
 	if (strcmp(mode, "request") == 0)
 		return request_mode(argc, argv);
 	if (strcmp(mode, "exec") == 0)

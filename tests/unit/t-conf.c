@@ -737,7 +737,7 @@ test_semantics(void)
 	bad(SVC("  type = bogus\n"), "t.conf:4: service a: type: invalid value "
 	    "'bogus' (simple | daemon | forking | notify)", "type = bogus");
 	bad(SVC("  handoff = fds\n"), "t.conf:4: service a: handoff: invalid "
-	    "value 'fds' (listen-fds | stdio | bind)", "handoff = fds");
+	    "value 'fds' (listen-fds | stdio | bind | proxy)", "handoff = fds");
 	bad(SVC("  restart = sometimes\n"), "t.conf:4: service a: restart: "
 	    "invalid value 'sometimes' (on-demand | always | on-failure)",
 	    "restart = sometimes");
