@@ -50,6 +50,17 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
 }
 
+# Print the name of a copy of program $1 that any user may execute.  The
+# build tree may be where other users cannot go (a clone in /root, mode
+# 0700), so a test that runs a program as another user runs this copy,
+# in $T/exec (mode 0755; $T becomes 0711: others may pass, not list).
+runnable_copy() {
+	chmod 0711 "$T" &&
+	    install -d -m 0755 "$T/exec" &&
+	    install -m 0755 "$1" "$T/exec/" || return 1
+	echo "$T/exec/${1##*/}"
+}
+
 free_port() {
 	"$HELPERS/freeport" "$@"
 }
