@@ -20,8 +20,9 @@
 
 #include <jansson.h>
 
+/* The same default as activator's: $(runstatedir)/activator.sock. */
 #ifndef ACTIVATOR_SOCKET
-#define ACTIVATOR_SOCKET	"/run/activator.sock"
+#error "ACTIVATOR_SOCKET is defined by src/Makefile.am"
 #endif
 
 #define CTL_TIMEOUT_MS		10000	/* for connect, send and reply */

@@ -12,8 +12,8 @@
 . "$top_srcdir/tests/lib/activator.sh"
 
 umask 022	# the files written here must pass CFG-35 when root
-EXAMPLE=$top_srcdir/conf/activator.conf
-MAN=$top_srcdir/man/activator.conf.5
+EXAMPLE=$top_builddir/conf/activator.conf	# made by make
+MAN=$top_builddir/man/activator.conf.5
 ROOT=0
 [ "$(id -u)" -eq 0 ] && ROOT=1
 
@@ -102,7 +102,7 @@ if [ "$ROOT" = 1 ] && { [ "$(stat -c %u "$EXAMPLE")" != 0 ] ||
 fi
 run "$ACTIVATOR" -t -f "$ex"
 is "$RC" 0 "example config: -t exits 0"
-is "$OUT" "$ex: configuration valid, 2 services" "example config: valid"
+is "$OUT" "$ex: configuration valid, 3 services" "example config: valid"
 is "$ERR" "" "example config: no warning"
 
 # --- the man page's examples --------------------------------------------
