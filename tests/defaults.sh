@@ -63,6 +63,13 @@ is "$("$ACTIVATOR" -t -f "$def" 2>/dev/null)" "$def: configuration valid, 0 serv
     "the installed default config is valid and serves nothing"
 ok "... its commented demo runs the installed demo daemon" \
     grep -qE "^#[[:space:]]*command = \"/.*/activator-demo\"" "$def"
+# Its examples, uncommented, with the demo daemon of the build tree.
+sed -E -e 's/^#(service |    [a-z]|\})/\1/' \
+    -e "s|\"/[^\"]*/activator-demo\"|\"$top_builddir/src/activator-demo\"|" \
+    "$def" >"$T/default-uncommented.conf"
+is "$("$ACTIVATOR" -t -f "$T/default-uncommented.conf" 2>&1)" \
+    "$T/default-uncommented.conf: configuration valid, 2 services" \
+    "... and its commented examples are valid"
 ok "the systemd unit runs the configured activator" \
     grep -qE '^ExecStart=/.*/sbin/activator -n$' "$top_builddir/conf/activator.service"
 
