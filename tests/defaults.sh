@@ -65,7 +65,7 @@ ok "... its commented demo runs the installed demo daemon" \
     grep -qE "^#[[:space:]]*command = \"/.*/activator-demo\"" "$def"
 # Its examples, uncommented, with the demo daemon of the build tree.
 sed -E -e 's/^#(service |    [a-z]|\})/\1/' \
-    -e "s|\"/[^\"]*/activator-demo\"|\"$top_builddir/src/activator-demo\"|" \
+    -e "s|\"/[^\"]*/activator-demo\"|\"'$top_builddir/src/activator-demo'\"|" \
     "$def" >"$T/default-uncommented.conf"
 is "$("$ACTIVATOR" -t -f "$T/default-uncommented.conf" 2>&1)" \
     "$T/default-uncommented.conf: configuration valid, 2 services" \

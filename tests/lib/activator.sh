@@ -23,6 +23,10 @@ HELPERS=$top_builddir/tests/helpers
 
 T=$(mktemp -d /tmp/activator-test.XXXXXX) || bail "mktemp failed"
 chmod 0700 "$T"
+# Configs name the helpers in commands, which are split on blanks: they
+# reach them through $T, whose name has none, wherever the build is.
+ln -s "$HELPERS" "$T/helpers" || bail "cannot link $T/helpers"
+HELPERS=$T/helpers
 CTL=$T/ctl.sock
 LOG=$T/activator.log
 APID=		# activator's pid while it runs
