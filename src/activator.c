@@ -22,8 +22,10 @@
 
 #include "conf.h"
 #include "control.h"
+#include "defaults.h"
 #include "log.h"
 #include "reload.h"
+#include "sdnotify.h"
 #include "service.h"
 #include "spawn.h"
 #include "xmalloc.h"
@@ -42,7 +44,8 @@ usage(int code)
 	    "usage: activator [-ntVh] [-f file] [-s socket] [-l level]\n"
 	    "  -n  stay in the foreground, log to stderr\n"
 	    "  -f  config file (default " ACTIVATOR_CONF ")\n"
-	    "  -s  status socket path (overrides status-socket)\n"
+	    "  -s  status socket path (overrides status-socket, default\n"
+	    "      " ACTIVATOR_SOCKET ")\n"
 	    "  -l  log level: error|warning|notice|info|debug\n"
 	    "  -t  check the config and exit\n"
 	    "  -V  print the version\n"
@@ -105,6 +108,7 @@ main_reload(char **cause)
 	if (moved) {
 		char *ccause = NULL;
 		control_close();
+		defaults_socket_dir(new_conf->status_socket);
 		if (control_open(base, new_conf->status_socket,
 		    new_conf->status_mode, main_reload, &ccause) == -1) {
 			log_error("status socket %s: %s",
@@ -252,7 +256,7 @@ main(int argc, char **argv)
 {
 	struct event *ev_hup, *ev_term, *ev_int, *ev_chld;
 	struct sigaction sa;
-	char	*errors = NULL, *warnings = NULL, *cause = NULL;
+	char	*errors = NULL, *warnings = NULL, *cause = NULL, *hint;
 	char	 abspath[PATH_MAX];
 	int	 ch, foreground = 0, check_only = 0, ready_fd = -1;
 
@@ -352,6 +356,7 @@ main(int argc, char **argv)
 		fatal("cannot install signal events");
 
 	/* A failed start frees what it made: leak checkers see real leaks. */
+	defaults_socket_dir(status_socket(conf));
 	if (control_open(base, status_socket(conf), conf->status_mode,
 	    main_reload, &cause) == -1) {
 		log_error("status socket %s: %s", status_socket(conf), cause);
@@ -369,7 +374,10 @@ main(int argc, char **argv)
 	log_notice("activator %s running with %zu service%s, status socket %s",
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
 	    status_socket(conf));
-	log_notice("inspect with: activatorctl -s %s list", status_socket(conf));
+	hint = defaults_ctl_hint(status_socket(conf));
+	log_notice("inspect with: %s", hint);
+	free(hint);
+	sdnotify_ready("running");
 	if (ready_fd != -1)
 		main_detach(ready_fd);
 	/* Give back what parsing used: an idle activator stays small. */

@@ -22,8 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The same default as activator's: $(runstatedir)/activator.sock. */
 #ifndef ACTIVATOR_SOCKET
-#define ACTIVATOR_SOCKET	"/run/activator.sock"
+#error "ACTIVATOR_SOCKET is defined by src/Makefile.am"
 #endif
 
 #define CTL_TIMEOUT_MS		10000	/* for connect, send and reply */

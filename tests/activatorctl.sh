@@ -197,9 +197,10 @@ ok "... and the old config keeps running" ctl status echo
 
 # An unprivileged peer (CTL-10).  $T becomes traversable so that only the
 # socket's own mode decides.
+NOBODY_CTL=$(runnable_copy "$ACTIVATORCTL") || bail "cannot copy activatorctl"
 nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    "$ACTIVATORCTL" -s "$CTL" "$@"
+	    "$NOBODY_CTL" -s "$CTL" "$@"
 }
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1 ||
     ! nobody -V >/dev/null 2>&1; then

@@ -12,8 +12,8 @@
 . "$top_srcdir/tests/lib/activator.sh"
 
 umask 022	# the files written here must pass CFG-35 when root
-EXAMPLE=$top_srcdir/conf/activator.conf
-MAN=$top_srcdir/man/activator.conf.5
+EXAMPLE=$top_builddir/conf/activator.conf	# made by make
+MAN=$top_builddir/man/activator.conf.5
 ROOT=0
 [ "$(id -u)" -eq 0 ] && ROOT=1
 
@@ -102,7 +102,7 @@ if [ "$ROOT" = 1 ] && { [ "$(stat -c %u "$EXAMPLE")" != 0 ] ||
 fi
 run "$ACTIVATOR" -t -f "$ex"
 is "$RC" 0 "example config: -t exits 0"
-is "$OUT" "$ex: configuration valid, 2 services" "example config: valid"
+is "$OUT" "$ex: configuration valid, 3 services" "example config: valid"
 is "$ERR" "" "example config: no warning"
 
 # --- the man page's examples --------------------------------------------
@@ -154,21 +154,27 @@ check_t_bad "CFG-01 missing file" "$T/nope.conf" \
 check_n_bad "CFG-01 missing file" "$T/nope.conf" \
     "$T/nope.conf: No such file or directory"
 
+# nobody may not reach the build tree (a clone in /root): it runs a copy
+# of activator, on the example less the built demo daemon.
+NOBODY_ACTIVATOR=$(runnable_copy "$ACTIVATOR") || bail "cannot copy activator"
+chmod 0700 "$T"
 if [ "$ROOT" = 1 ] &&
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$ACTIVATOR" -V \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_ACTIVATOR" -V \
     >/dev/null 2>&1; then
 	# $T is private (0700); let nobody through to a subdirectory.
 	chmod 0711 "$T"
 	mkdir -m 0755 "$T/pub"
-	install -m 0600 "$EXAMPLE" "$T/pub/unreadable.conf"
-	install -m 0644 "$EXAMPLE" "$T/pub/readable.conf"
+	sed -E 's|^( *command = ")[^"]*activator-demo[^"]*"|\1/bin/cat"|' \
+	    "$EXAMPLE" >"$T/nobody-example.conf"
+	install -m 0600 "$T/nobody-example.conf" "$T/pub/unreadable.conf"
+	install -m 0644 "$T/nobody-example.conf" "$T/pub/readable.conf"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    "$ACTIVATOR" -t -f "$T/pub/unreadable.conf"
+	    "$NOBODY_ACTIVATOR" -t -f "$T/pub/unreadable.conf"
 	is "$RC" 1 "CFG-02 unreadable file: -t exits 1"
 	is "$ERR" "$T/pub/unreadable.conf: Permission denied" \
 	    "CFG-02 unreadable file: Permission denied"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    "$ACTIVATOR" -t -f "$T/pub/readable.conf"
+	    "$NOBODY_ACTIVATOR" -t -f "$T/pub/readable.conf"
 	is "$RC" 0 "CFG-02 control: the same file readable by nobody is valid"
 	chmod 0700 "$T"
 else

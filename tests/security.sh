@@ -7,9 +7,9 @@
 need_root
 
 read -r P1 P2 P3 P4 <<<"$(free_port -n 4 | tr '\n' ' ')"
-F="$HELPERS/fakedaemon"
+# Run as nobody too: a copy that nobody may execute wherever the build is.
+F=$(runnable_copy "$HELPERS/fakedaemon") || bail "cannot copy fakedaemon"
 # nobody must be able to write its report.
-chmod 0711 "$T"
 install -d -o nobody -m 0700 "$T/nobody"
 
 # A hostile environment and inherited state for activator itself.

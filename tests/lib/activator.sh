@@ -23,6 +23,10 @@ HELPERS=$top_builddir/tests/helpers
 
 T=$(mktemp -d /tmp/activator-test.XXXXXX) || bail "mktemp failed"
 chmod 0700 "$T"
+# Configs name the helpers in commands, which are split on blanks: they
+# reach them through $T, whose name has none, wherever the build is.
+ln -s "$HELPERS" "$T/helpers" || bail "cannot link $T/helpers"
+HELPERS=$T/helpers
 CTL=$T/ctl.sock
 LOG=$T/activator.log
 APID=		# activator's pid while it runs
@@ -48,6 +52,17 @@ _a_ms() {
 
 need_root() {
 	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+}
+
+# Print the name of a copy of program $1 that any user may execute.  The
+# build tree may be where other users cannot go (a clone in /root, mode
+# 0700), so a test that runs a program as another user runs this copy,
+# in $T/exec (mode 0755; $T becomes 0711: others may pass, not list).
+runnable_copy() {
+	chmod 0711 "$T" &&
+	    install -d -m 0755 "$T/exec" &&
+	    install -m 0755 "$1" "$T/exec/" || return 1
+	echo "$T/exec/${1##*/}"
 }
 
 free_port() {
