@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 
 PKGS="autoconf automake pkg-config make gcc libc6-dev libevent-dev \
-libconfuse-dev libjansson-dev mandoc busybox util-linux procps iproute2 \
+libconfuse-dev mandoc busybox util-linux procps iproute2 \
 python3 strace clang libclang-rt-dev faketime"
 # handoff = bind (tests/bind*.sh): a Go toolchain and real daemons that
 # bind their own ports. None of them may start as a system service.

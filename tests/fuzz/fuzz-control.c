@@ -6,9 +6,7 @@
  * and matches the verb's arity. The JSON writer runs on the same bytes:
  * whatever they are, its text is one line of valid-looking JSON string.
  *
- * libFuzzer: clang -fsanitize=fuzzer,address,undefined -I. -Isrc
- *	tests/fuzz/fuzz-control.c src/control-request.c src/control-json.c
- *	src/log.c src/xmalloc.c; seeds in tests/fuzz/corpus/control/.
+ * Seeds in tests/fuzz/corpus/control/ (see fuzz.h).
  */
 #include "config.h"
 
@@ -19,16 +17,9 @@
 
 #include "control-json.h"
 #include "control-request.h"
+#include "fuzz.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-		    __FILE__, __LINE__, #cond);				\
-		abort();						\
-	}								\
-} while (0)
+#define CHECK(cond)	FUZZ_CHECK(cond)
 
 static int
 inside(const char *p, size_t n, const char *line, size_t len)
@@ -63,8 +54,7 @@ check_json(const char *line, size_t len)
 	jbuf_free(&b);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+FUZZ_TARGET(control)
 {
 	struct control_request req;
 	const char	*line;
