@@ -189,6 +189,12 @@ sleep_ms(long ms)
 		;
 }
 
+/*
+ * Like many daemons, once it binds it finishes setting up before it
+ * honours SIGTERM: the report of what its binds returned is written.
+ */
+static volatile sig_atomic_t binding, term_pending;
+
 /* What a plain daemon does to get its sockets. */
 static void *
 open_sockets(void *arg)
@@ -201,6 +207,7 @@ open_sockets(void *arg)
 	for (i = 0; opt.bind_when != NULL && i < 1500 &&
 	    access(opt.bind_when, F_OK) == -1; i++)
 		sleep_ms(20);
+	binding = 1;
 	for (i = 0; i < naddrs; i++) {
 		struct addr *a = &addrs[i];
 		fd = socket(a->family, a->type | (opt.nonblock ? SOCK_NONBLOCK :
@@ -282,6 +289,10 @@ static void
 on_term(int sig)
 {
 	(void)sig;
+	if (binding) {
+		term_pending = 1;
+		return;
+	}
 	if (opt.pidfile != NULL)
 		unlink(opt.pidfile);
 	_exit(0);
@@ -450,7 +461,9 @@ main(int argc, char **argv)
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term;
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = on_chld;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGCHLD, &sa, NULL);
@@ -486,6 +499,9 @@ main(int argc, char **argv)
 		if (addrs[i].fd == -1)
 			failed = 1;
 	report();
+	binding = 0;
+	if (term_pending)
+		on_term(SIGTERM);
 	if (failed && !opt.keep_going)
 		exit(3);
 	for (i = 0; i < opt.workers; i++)
