@@ -1368,8 +1368,11 @@ test_comments(void)
 	    "with 'tcp://127.0.0.1:7007' of service a",
 	    "an error found after parsing points at the right line too");
 
-	/* The shipped example: an error on line K is reported on line K. */
-	srcdir = getenv("top_srcdir");
+	/*
+	 * The shipped example (made by make from conf/activator.conf.in, so
+	 * in the build tree): an error on line K is reported on line K.
+	 */
+	srcdir = getenv("top_builddir");
 	snprintf(want, sizeof want, "%s/conf/activator.conf",
 	    srcdir != NULL ? srcdir : "../..");
 	file = NULL;
