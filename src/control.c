@@ -298,6 +298,30 @@ reply_last_exit(struct jbuf *b, const struct service_info *i)
 	jbuf_lit(b, "}");
 }
 
+/* ,"KEY":N -- KEY comes with its quotes and colon, as a literal. */
+static void
+reply_int(struct jbuf *b, const char *key, long long v)
+{
+	jbuf_lit(b, key);
+	jbuf_int(b, v);
+}
+
+/* ,"KEY":["...",...] */
+static void
+reply_strings(struct jbuf *b, const char *key, const char **v, size_t n)
+{
+	size_t	 k;
+
+	jbuf_lit(b, key);
+	jbuf_lit(b, "[");
+	for (k = 0; k < n; k++) {
+		if (k > 0)
+			jbuf_lit(b, ",");
+		jbuf_str(b, v[k]);
+	}
+	jbuf_lit(b, "]");
+}
+
 /*
  * One service as JSON. command and environment are left out on purpose:
  * every local user allowed to connect may read this (SEC-18).
@@ -318,13 +342,8 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	jbuf_bool(b, i.accept);
 	jbuf_lit(b, ",\"type\":");
 	jbuf_str(b, i.type);
-	jbuf_lit(b, ",\"listen\":[");
-	for (n = 0; n < i.nlisten; n++) {
-		if (n > 0)
-			jbuf_lit(b, ",");
-		jbuf_str(b, i.listen[n]);
-	}
-	jbuf_lit(b, "],\"main_pid\":");
+	reply_strings(b, ",\"listen\":", i.listen, i.nlisten);
+	jbuf_lit(b, ",\"main_pid\":");
 	if (i.main_pid > 0)
 		jbuf_int(b, i.main_pid);
 	else
@@ -335,16 +354,12 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 			jbuf_lit(b, ",");
 		jbuf_int(b, i.pids[n]);
 	}
-	jbuf_lit(b, "],\"activations\":");
-	jbuf_int(b, (long long)i.activations);
-	jbuf_lit(b, ",\"restarts\":");
-	jbuf_int(b, (long long)i.restarts);
-	jbuf_lit(b, ",\"instances\":");
-	jbuf_int(b, (long long)i.instances);
-	jbuf_lit(b, ",\"accepted\":");
-	jbuf_int(b, (long long)i.accepted);
-	jbuf_lit(b, ",\"refused\":");
-	jbuf_int(b, (long long)i.refused);
+	jbuf_lit(b, "]");
+	reply_int(b, ",\"activations\":", (long long)i.activations);
+	reply_int(b, ",\"restarts\":", (long long)i.restarts);
+	reply_int(b, ",\"instances\":", (long long)i.instances);
+	reply_int(b, ",\"accepted\":", (long long)i.accepted);
+	reply_int(b, ",\"refused\":", (long long)i.refused);
 	jbuf_lit(b, ",\"last_exit\":");
 	reply_last_exit(b, &i);
 	jbuf_lit(b, ",\"since\":");
@@ -359,25 +374,15 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	jbuf_lit(b, ",\"last_error\":");
 	jbuf_str(b, i.last_error);
 	if (i.proxy) {		/* PROXY HOOK: handoff = proxy's relays */
-		jbuf_lit(b, ",\"proxy\":{\"connections\":");
-		jbuf_int(b, (long long)i.proxy_conns);
-		jbuf_lit(b, ",\"relayed\":");
-		jbuf_int(b, (long long)i.proxy_total);
-		jbuf_lit(b, ",\"bytes_in\":");
-		jbuf_int(b, (long long)i.proxy_bytes_in);
-		jbuf_lit(b, ",\"bytes_out\":");
-		jbuf_int(b, (long long)i.proxy_bytes_out);
+		reply_int(b, ",\"proxy\":{\"connections\":",
+		    (long long)i.proxy_conns);
+		reply_int(b, ",\"relayed\":", (long long)i.proxy_total);
+		reply_int(b, ",\"bytes_in\":", (long long)i.proxy_bytes_in);
+		reply_int(b, ",\"bytes_out\":", (long long)i.proxy_bytes_out);
 		jbuf_lit(b, "}");
 	}
-	if (i.bind) {		/* BINDTRAP HOOK: handoff = bind */
-		jbuf_lit(b, ",\"claimed\":[");
-		for (n = 0; n < i.nclaimed; n++) {
-			if (n > 0)
-				jbuf_lit(b, ",");
-			jbuf_str(b, i.claimed[n]);
-		}
-		jbuf_lit(b, "]");
-	}
+	if (i.bind)		/* BINDTRAP HOOK: handoff = bind */
+		reply_strings(b, ",\"claimed\":", i.claimed, i.nclaimed);
 	jbuf_lit(b, "}");
 	service_info_free(&i);
 }
