@@ -18,7 +18,7 @@
 . "$top_srcdir/tests/lib/bind.sh"
 
 need_root
-DNSQ="python3 $top_srcdir/tests/helpers/dnsq.py"
+dnsq() { python3 "$top_srcdir/tests/helpers/dnsq.py" "$@"; }
 HTTP=$'GET /index.html HTTP/1.0\r\n\r\n'
 MCV=$'version\r\n'
 ports=($(free_port -n 8))
@@ -94,7 +94,7 @@ probe() {
 	case $1 in
 	memcached) "$HELPERS/tclient" -s "$MCV" "tcp://127.0.0.1:$MC" ;;
 	lighttpd)  "$HELPERS/tclient" -s "$HTTP" "tcp://127.0.0.1:$LT" ;;
-	dnsmasq)   $DNSQ udp 127.0.0.1 "$DM" test.example ;;
+	dnsmasq)   dnsq udp 127.0.0.1 "$DM" test.example ;;
 	nginx)     "$HELPERS/tclient" -s "$HTTP" "tcp://127.0.0.1:$NG" ;;
 	esac 2>&1
 }
@@ -110,7 +110,7 @@ burst50() {
 	case $1 in
 	memcached) "$HELPERS/burst" -n 50 -s "$MCV" "tcp://127.0.0.1:$MC" ;;
 	lighttpd)  "$HELPERS/burst" -n 50 -s "$HTTP" "tcp://127.0.0.1:$LT" ;;
-	dnsmasq)   $DNSQ -n 50 tcp 127.0.0.1 "$DM" test.example ;;
+	dnsmasq)   dnsq -n 50 tcp 127.0.0.1 "$DM" test.example ;;
 	nginx)     "$HELPERS/burst" -n 50 -s "$HTTP" "tcp://127.0.0.1:$NG" ;;
 	esac 2>&1
 }
@@ -125,7 +125,7 @@ probe2() {
 	case $1 in
 	memcached) "$HELPERS/tclient" -s "$MCV" "tcp://127.0.0.1:$MC2" ;;
 	lighttpd)  "$HELPERS/tclient" -s "$HTTP" "tcp://127.0.0.1:$LT2" ;;
-	dnsmasq)   $DNSQ tcp 127.0.0.2 "$DM" test.example ;;
+	dnsmasq)   dnsq tcp 127.0.0.2 "$DM" test.example ;;
 	nginx)     "$HELPERS/tclient" -s "$HTTP" "tcp://127.0.0.1:$NG2" ;;
 	esac 2>&1
 }
@@ -170,7 +170,7 @@ for d in memcached lighttpd dnsmasq nginx; do
 		ok "$d: ... held by the daemon" holds_socket "$pid" "$u"
 		is "$(awk -v h="0100007F:$(printf '%04X' "$DM")" '$2 == h' /proc/net/udp | wc -l)" 1 \
 		    "$d: ... and no second UDP socket on 127.0.0.1:$DM"
-		is "$($DNSQ -n 50 udp 127.0.0.1 "$DM" test.example)" "ok=50" \
+		is "$(dnsq -n 50 udp 127.0.0.1 "$DM" test.example)" "ok=50" \
 		    "$d: 50 concurrent UDP queries are served"
 	fi
 	is "$(svc_field "$d" claimed | tr -d "[]'" | tr ',' '\n' | wc -l)" \
