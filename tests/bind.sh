@@ -4,7 +4,8 @@
 # every descriptor, double-forks and binds from a thread; the same
 # statically linked; a Go program; a grandchild that binds; readiness
 # waiting for claims; start-timeout with an address unclaimed; a
-# supervisor that dies while the program waits in bind(2); refusals.
+# supervisor that dies while the program waits in bind(2); a set-uid
+# program run as another user; refusals.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/activator.sh"
 . "$top_srcdir/tests/lib/bind.sh"
@@ -12,7 +13,11 @@
 B="$HELPERS/bindd"
 BS="$HELPERS/bindd-static"
 G="$HELPERS/gobind"
-ports=($(free_port -n 16))
+ports=($(free_port -n 17))
+# A set-uid root copy that nobody may run: the filter must not cost the
+# program its privileges (it is installed before the credentials drop).
+SU=$(runnable_copy "$HELPERS/bindd") || bail "cannot copy bindd"
+chown root:root "$SU" && chmod 4755 "$SU" || bail "cannot make bindd set-uid"
 U1=$(free_port -u)
 ABS="act-bind-${T##*/}"
 
@@ -62,6 +67,7 @@ P9=${ports[8]}		# partial: never bound
 P10=${ports[9]}		# partial: bound instead
 P11=${ports[10]}	# nonblock
 P12=${ports[11]}	# supdie
+P13=${ports[16]}	# suid
 activator_start <<EOF
 backlog = 200
 service dbl {
@@ -115,6 +121,14 @@ service supdie {
     handoff = bind
     type    = simple
     start-timeout = 30
+}
+service suid {
+    listen  = { "tcp://127.0.0.1:$P13" }
+    command = "$SU --report $T/suid.rep tcp://127.0.0.1:$P13"
+    handoff = bind
+    type    = simple
+    user    = nobody
+    group   = nogroup
 }
 EOF
 [ -n "$APID" ] || bail "activator did not start"
@@ -279,6 +293,18 @@ wait_file "$T/supdie.rep" 5
 is "$(rep "$T/supdie.rep" err.0)" "Function not implemented" \
     "when the supervisor dies, the bind fails (ENOSYS) instead of hanging"
 kill -TERM "$prog" 2>/dev/null
+
+# ---- a set-uid program started as nobody ----
+su_ino=$(tcp_listeners "$P13")
+out=$("$HELPERS/tclient" "tcp://127.0.0.1:$P13" 2>&1)
+like "$out" '^OK [0-9]+$' "a set-uid program run as nobody is activated and served"
+supid=${out#OK }
+is "$(awk '/^Uid:/ { print $2, $3 }' "/proc/$supid/status" 2>/dev/null)" "65534 0" \
+    "... as nobody, with the set-uid root effective user it was given"
+is "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$supid/status" 2>/dev/null)" 0 \
+    "... and no no_new_privs: the filter cost it nothing"
+is "$(rep "$T/suid.rep" ino.0) $(tcp_listeners "$P13")" "$su_ino $su_ino" \
+    "... on activator's socket, the only listener"
 
 # ---- stop, SIGTERM ----
 ok "stop dbl" ctl stop dbl
