@@ -671,6 +671,27 @@ last_exit(struct jval v)
 	return s;
 }
 
+/* handoff = proxy's counters as "N live, N in all, N bytes in, N out". */
+static char *
+relayed(struct jval v)
+{
+	static const char *const keys[] = {
+		"connections", "relayed", "bytes_in", "bytes_out"
+	};
+	struct jval	 m[4];
+	char		*f[4], *s;
+	int		 k;
+
+	json_members(v, keys, 4, m);
+	for (k = 0; k < 4; k++)
+		f[k] = scalar(m[k]);
+	s = aprintf("%s live, %s in all, %s bytes in, %s bytes out", f[0],
+	    f[1], f[2], f[3]);
+	for (k = 0; k < 4; k++)
+		free(f[k]);
+	return s;
+}
+
 /* list: NAME STATE PID ACTIVATIONS LISTEN, columns as wide as the data. */
 static void
 print_list(struct jval services)
@@ -738,12 +759,12 @@ print_status(struct jval services)
 {
 	enum { NAME, STATE, ACCEPT, TYPE, LISTEN, MAIN_PID, PIDS, ACTIVATIONS,
 	    RESTARTS, INSTANCES, ACCEPTED, REFUSED, LAST_EXIT, SINCE,
-	    READY_TIME, RESTART_PENDING, LAST_ERROR, NKEYS };
+	    READY_TIME, RESTART_PENDING, LAST_ERROR, CLAIMED, PROXY, NKEYS };
 	static const char *const keys[NKEYS] = {
 		"name", "state", "accept", "type", "listen", "main_pid",
 		"pids", "activations", "restarts", "instances", "accepted",
 		"refused", "last_exit", "since", "ready_time",
-		"restart_pending", "last_error"
+		"restart_pending", "last_error", "claimed", "proxy"
 	};
 	struct jval	 it = { NULL, NULL }, m[NKEYS];
 	char		*name;
@@ -774,6 +795,11 @@ print_status(struct jval services)
 		print_field("ready time", seconds(m[READY_TIME], 3));
 		print_field("restart pending", scalar(m[RESTART_PENDING]));
 		print_field("last error", scalar(m[LAST_ERROR]));
+		/* Only for handoff = bind and handoff = proxy. */
+		if (m[CLAIMED].p != NULL)
+			print_field("claimed", joined(m[CLAIMED], ", "));
+		if (m[PROXY].p != NULL)
+			print_field("relayed", relayed(m[PROXY]));
 	}
 }
 

@@ -153,6 +153,8 @@ is "$(svc_field dbl main_pid)" "$dpid" "main_pid is the daemon's own pid (its pi
 is "$(svc_field dbl claimed)" \
     "['tcp://127.0.0.1:$P1', 'tcp://[::1]:$P1', 'udp://127.0.0.1:$P1', 'unix:$T/dbl.sock', 'unix:@$ABS']" \
     "status: every listen address claimed"
+like "$(ctl status dbl)" "  claimed: tcp://127.0.0.1:$P1, tcp://\\[::1\\]:$P1, udp://127.0.0.1:$P1, unix:$T/dbl.sock, unix:@$ABS" \
+    "activatorctl status prints them"
 is "$(rep "$T/dbl.rep" fds_at_start)" "0 1 2" \
     "nothing of activator's in the program's descriptors before it binds"
 is "$(rep "$T/dbl.rep" listen_fds)" "-" "no LISTEN_FDS"

@@ -203,6 +203,8 @@ ok "status counts the bytes relayed to the program ($v)" \
     test "${v:-0}" -gt 0
 v=$(proxy_field web relayed)
 is "$v" 51 "status counts the relayed connections"
+like "$(ctl status web)" "  relayed: 0 live, 51 in all, [0-9]+ bytes in, $(proxy_field web bytes_out) bytes out" \
+    "activatorctl status prints the counters"
 
 # --- half-close, both ways --------------------------------------------------
 
