@@ -352,8 +352,8 @@ fi
 SERVERS=(activator baseline)
 [ -n "$XINETD" ] && SERVERS=(activator xinetd baseline)
 
-mapfile -t P < <("$FREEPORT" -n 12)
-[ "${#P[@]}" -eq 12 ] || die "freeport failed"
+mapfile -t P < <("$FREEPORT" -n 13)
+[ "${#P[@]}" -eq 13 ] || die "freeport failed"
 
 nprocs() { local p=(/proc/[0-9]*); echo "${#p[@]}"; }
 LOAD0="$(cut -d' ' -f1-3 /proc/loadavg), $(nprocs) processes"
@@ -381,11 +381,17 @@ TPORT[baseline]=${P[2]}
 start_baseline tput-b "127.0.0.1:${P[2]}" accept "127.0.0.1:${P[2]}" -- \
     "$ONELINE"
 TPID[baseline]=$SERVER_PID
+# The same loop creating children with vfork, as posix_spawn(3) does.
+TPORT[spawn]=${P[12]}
+start_baseline tput-s "127.0.0.1:${P[12]}" accept -V "127.0.0.1:${P[12]}" \
+    -- "$ONELINE"
+TPID[spawn]=$SERVER_PID
+TSERVERS=("${SERVERS[@]}" spawn)
 
 # Interleaved, so that a slow moment of the machine hits every server.
 for ((r = 1; r <= REPEATS; r++)); do
 	for c in 1 16; do
-		for s in "${SERVERS[@]}"; do
+		for s in "${TSERVERS[@]}"; do
 			out=$("$LOADGEN" run -n "$CONNS" -c "$c" -t 120 \
 			    "127.0.0.1:${TPORT[$s]}")
 			st=$?
@@ -398,7 +404,7 @@ for ((r = 1; r <= REPEATS; r++)); do
 		done
 	done
 done
-for s in "${SERVERS[@]}"; do
+for s in "${TSERVERS[@]}"; do
 	alive "${TPID[$s]}" || note "$s (throughput) died during the run"
 	stop_tree "${TPID[$s]}"
 done
@@ -510,8 +516,6 @@ done
 fi	# warm
 
 # ---- 4. memory, start-up, reload with 1, 100, 1000 services ----------------
-
-if want mem; then
 
 # RSS and PSS (KiB) of PID from smaps_rollup.
 mem_of() {
@@ -1106,7 +1110,7 @@ print("Each figure: median (min-max) over the samples named on the right.")
 print("Ratios are activator / peer, medians: units marked ^ are better "
       "higher, all others lower.")
 print()
-table(M, ("xinetd", "baseline"), ("xinetd", "base"))
+table(M, ("xinetd", "baseline", "spawn"), ("xinetd", "base", "spawn"))
 
 PX = [
     ("px_bulk1", "proxy bulk, 1 stream", "MiB/s", True,
@@ -1148,7 +1152,16 @@ for c in ("1", "16"):
         % (c, "s" * (c != "1")),
         None if a is None or b is None else a >= 0.8 * b,
         "" if a is None or b is None else "%.2fx" % (a / b))
+    b = max((v for v in (b, g("tput" + c, "spawn")) if v is not None),
+            default=None)
+    aim("throughput >= 1.0x the better bare loop (fork, vfork), "
+        "%s client%s" % (c, "s" * (c != "1")),
+        None if a is None or b is None else a >= b,
+        "" if a is None or b is None else "%.2fx" % (a / b))
 a, b = g("cold", "activator"), g("cold", "baseline")
+aim("cold activation at most 1.05x the baseline's fork+exec",
+    None if a is None or b is None else a <= 1.05 * b,
+    "" if a is None or b is None else "%.2fx" % (a / b))
 aim("cold activation within 1 ms of the baseline's fork+exec",
     None if a is None or b is None else a - b <= 1.0,
     "" if a is None or b is None else "%+.3f ms" % (a - b))
