@@ -436,6 +436,9 @@ static const struct {
 	{ "restart", "on-failure", RESTART_ON_FAILURE },
 	{ "accept", "yes", 1 }, { "accept", "true", 1 }, { "accept", "on", 1 },
 	{ "accept", "no", 0 }, { "accept", "false", 0 }, { "accept", "off", 0 },
+	{ "log-connections", "yes", 1 }, { "log-connections", "true", 1 },
+	{ "log-connections", "on", 1 }, { "log-connections", "no", 0 },
+	{ "log-connections", "false", 0 }, { "log-connections", "off", 0 },
 	{ "log-level", "error", LOG_ERR },
 	{ "log-level", "warning", LOG_WARNING },
 	{ "log-level", "notice", LOG_NOTICE },
@@ -506,6 +509,7 @@ static cfg_opt_t service_opts[] = {
 	SL("allow"),
 	SL("deny"),
 	M("socket-mode", CONF_SOCKET_MODE_DEFAULT),
+	K("log-connections", 0),
 	CFG_END()
 };
 
@@ -884,6 +888,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	s->command = xstrdup(cfg_getstr(sec, "command"));
 	s->argv = argv_split(s->command, &cause);
 	s->accept = (int)cfg_getint(sec, "accept");
+	s->log_connections = (int)cfg_getint(sec, "log-connections");
 	s->type = (enum service_type)cfg_getint(sec, "type");
 	s->handoff = (enum handoff)cfg_getint(sec, "handoff");
 	s->restart = (enum restart_policy)cfg_getint(sec, "restart");
@@ -959,9 +964,9 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		}
 	} else {
 		static const char *only_accept[] = { "max-instances",
-		    "max-per-source", "allow", "deny" };
+		    "max-per-source", "allow", "deny", "log-connections" };
 		/* handoff = proxy: max-instances bounds the relays. */
-		for (i = s->handoff == HANDOFF_PROXY ? 1 : 0; i < 4; i++)
+		for (i = s->handoff == HANDOFF_PROXY ? 1 : 0; i < 5; i++)
 			if (is_set(name, only_accept[i])) {
 				conf_error(line_of(name, only_accept[i], 0),
 				    "service %s: %s needs accept = yes", name,

@@ -62,6 +62,7 @@ struct service_conf {
 	struct cidr	*deny;
 	size_t		 ndeny;
 	mode_t		 socket_mode;
+	int		 log_connections;	/* accept = yes: a line each */
 };
 
 struct config {

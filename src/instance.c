@@ -14,8 +14,12 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -36,6 +40,7 @@ struct instance {
 	pid_t		 pid;		/* 0 until the supervisor reports it */
 	const struct suplink *link;
 	struct sockaddr_storage peer;	/* for max-per-source */
+	struct timespec	 accepted;	/* log-connections: the duration */
 };
 
 struct instances {
@@ -217,6 +222,8 @@ instances_pass(struct instances *is, int cfd,
 	is->inst[is->ninst].pid = 0;
 	is->inst[is->ninst].link = link;
 	is->inst[is->ninst].peer = *peer;
+	if (clock_gettime(CLOCK_MONOTONIC, &is->inst[is->ninst].accepted) == -1)
+		memset(&is->inst[is->ninst].accepted, 0, sizeof(struct timespec));
 	is->ninst++;
 }
 
@@ -271,6 +278,38 @@ instances_find_id(const struct instances *is, uint32_t id)
 	return -1;
 }
 
+/*
+ * log-connections: one line when a connection's instance ends, with what
+ * an administrator asks of it afterwards (who, which process, how it
+ * ended, how long it took), as xinetd's log_on_success and
+ * log_on_failure. Refusals are logged where they happen.
+ */
+static void
+instances_log_end(const struct instances *is, const struct instance *in,
+    const char *how)
+{
+	char	 host[64];
+	int	 port = 0;
+	struct timespec now;
+	double	 secs = 0;
+
+	if (!is->conf->log_connections)
+		return;
+	if (sockaddr_format((const struct sockaddr *)&in->peer, host,
+	    sizeof host, &port) != 0 || host[0] == '\0')
+		snprintf(host, sizeof host, "local");
+	if (in->accepted.tv_sec != 0 &&
+	    clock_gettime(CLOCK_MONOTONIC, &now) == 0)
+		secs = (double)(now.tv_sec - in->accepted.tv_sec) +
+		    (double)(now.tv_nsec - in->accepted.tv_nsec) / 1e9;
+	if (port > 0)
+		log_info("%s: connection from %s port %d: pid %ld, %s, "
+		    "%.3f s", is->name, host, port, (long)in->pid, how, secs);
+	else
+		log_info("%s: connection from %s: pid %ld, %s, %.3f s",
+		    is->name, host, (long)in->pid, how, secs);
+}
+
 static void
 instances_remove(struct instances *is, size_t i)
 {
@@ -302,8 +341,10 @@ instances_spawn_failed(struct instances *is, uint32_t id, int err,
 {
 	ssize_t	i = instances_find_id(is, id);
 
-	if (i >= 0)
+	if (i >= 0) {
+		instances_log_end(is, &is->inst[i], "not started");
 		instances_remove(is, (size_t)i);
+	}
 	/* Out of processes or descriptors: pause, as for accept. */
 	if (err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM)
 		instances_pause(is, cause);
@@ -312,12 +353,28 @@ instances_spawn_failed(struct instances *is, uint32_t id, int err,
 }
 
 int
-instances_exited(struct instances *is, pid_t pid)
+instances_exited(struct instances *is, pid_t pid, int status)
 {
-	size_t	i;
+	char	 how[64];
+	const char *sig;
+	size_t	 i;
 
 	for (i = 0; i < is->ninst; i++)
 		if (is->inst[i].pid == pid) {
+			if (status == -1)
+				snprintf(how, sizeof how, "exit unknown");
+			else if (WIFSIGNALED(status)) {
+				sig = sigabbrev_np(WTERMSIG(status));
+				if (sig != NULL)
+					snprintf(how, sizeof how, "signal %s",
+					    sig);
+				else
+					snprintf(how, sizeof how, "signal %d",
+					    WTERMSIG(status));
+			} else
+				snprintf(how, sizeof how, "exit %d",
+				    WEXITSTATUS(status));
+			instances_log_end(is, &is->inst[i], how);
 			instances_remove(is, i);
 			return 1;
 		}
@@ -330,9 +387,11 @@ instances_forget(struct instances *is, const struct suplink *link)
 	size_t	i;
 
 	for (i = 0; i < is->ninst; )
-		if (is->inst[i].link == link)
+		if (is->inst[i].link == link) {
+			instances_log_end(is, &is->inst[i],
+			    "ended with its supervisor");
 			instances_remove(is, i);
-		else
+		} else
 			i++;
 }
 

@@ -34,7 +34,8 @@ void		 instances_pause(struct instances *, const char *why);
 void		 instances_spawned(struct instances *, uint32_t id, pid_t);
 void		 instances_spawn_failed(struct instances *, uint32_t id, int err,
 		    const char *cause);
-int		 instances_exited(struct instances *, pid_t);
+/* The instance PID ended with STATUS (wait status, -1 if unknown). */
+int		 instances_exited(struct instances *, pid_t, int status);
 /* LINK is gone: its instances with it. */
 void		 instances_forget(struct instances *, const struct suplink *);
 size_t		 instances_live(const struct instances *);

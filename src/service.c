@@ -548,7 +548,7 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_INSTANCE_EXITED:
 		service_record_exit(s, m->status);
 		if (s->inst != NULL)
-			instances_exited(s->inst, m->pid);
+			instances_exited(s->inst, m->pid, m->status);
 		break;
 	case SUP_LOG:
 		log_at(m->status, "%s: %s", s->name, m->text);
