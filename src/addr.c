@@ -68,18 +68,17 @@ parse_port(const char *s, struct addr *a, char **cause)
 		return -1;
 	}
 	if (a->family == AF_INET)
-		((struct sockaddr_in *)&a->ss)->sin_port = htons((uint16_t)port);
+		a->u.sin.sin_port = htons((uint16_t)port);
 	else
-		((struct sockaddr_in6 *)&a->ss)->sin6_port =
-		    htons((uint16_t)port);
+		a->u.sin6.sin6_port = htons((uint16_t)port);
 	return 0;
 }
 
 static int
 parse_inet(const char *hostport, struct addr *a, char **cause)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+	struct sockaddr_in *sin = &a->u.sin;
+	struct sockaddr_in6 *sin6 = &a->u.sin6;
 	char	 host[INET6_ADDRSTRLEN + 2];
 	const char *port, *end;
 	size_t	 len;
@@ -131,15 +130,35 @@ bad:
 	return -1;
 }
 
+/*
+ * The sockaddr_un of NAME (LEN bytes) at its exact length, with a NUL
+ * after the name either way, so that a->path is a C string.
+ */
+static void
+unix_set(struct addr *a, const char *name, size_t len)
+{
+	size_t	 off = offsetof(struct sockaddr_un, sun_path) +
+	    (a->abstract ? 1 : 0);
+	char	*p;
+
+	/* sun_path is declared as an array: write through a char *. */
+	p = xcalloc(1, off + len + 1);
+	a->u.sun = (struct sockaddr_un *)(void *)p;
+	a->u.sun->sun_family = AF_UNIX;
+	memcpy(p + off, name, len);
+	a->path = p + off;
+	/* A path's length counts its NUL; an abstract name's does not. */
+	a->sslen = (socklen_t)(off + len + (a->abstract ? 0 : 1));
+}
+
 static int
 parse_unix(const char *path, struct addr *a, char **cause)
 {
-	struct sockaddr_un *sun = (struct sockaddr_un *)&a->ss;
 	size_t	 len = strlen(path);
+	const size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
 
 	a->family = AF_UNIX;
 	a->socktype = SOCK_STREAM;
-	sun->sun_family = AF_UNIX;
 	if (path[0] == '@') {
 		a->abstract = 1;
 		path++;
@@ -149,15 +168,12 @@ parse_unix(const char *path, struct addr *a, char **cause)
 			    "name", a->spec);
 			return -1;
 		}
-		if (len > sizeof sun->sun_path - 1) {
+		if (len > max) {
 			xasprintf(cause, "invalid address '%s': name too long "
-			    "(max %zu)", a->spec, sizeof sun->sun_path - 1);
+			    "(max %zu)", a->spec, max);
 			return -1;
 		}
-		memcpy(sun->sun_path + 1, path, len);
-		memcpy(a->path, path, len);
-		a->sslen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    1 + len);
+		unix_set(a, path, len);
 		return 0;
 	}
 	if (path[0] != '/') {
@@ -165,14 +181,12 @@ parse_unix(const char *path, struct addr *a, char **cause)
 		    "absolute", a->spec);
 		return -1;
 	}
-	if (len > sizeof sun->sun_path - 1) {
+	if (len > max) {
 		xasprintf(cause, "invalid address '%s': path too long "
-		    "(max %zu)", a->spec, sizeof sun->sun_path - 1);
+		    "(max %zu)", a->spec, max);
 		return -1;
 	}
-	memcpy(sun->sun_path, path, len);
-	memcpy(a->path, path, len);
-	a->sslen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	unix_set(a, path, len);
 	return 0;
 }
 
@@ -208,14 +222,49 @@ addr_clear(struct addr *a)
 {
 	free(a->spec);
 	a->spec = NULL;
+	if (a->family == AF_UNIX) {
+		free(a->u.sun);
+		a->u.sun = NULL;
+		a->path = NULL;
+	}
 }
 
-static int
-inet_port(const struct addr *a)
+/* A deep copy: DST gets its own spec and unix address. */
+void
+addr_copy(struct addr *dst, const struct addr *src)
+{
+	*dst = *src;
+	if (src->spec != NULL)
+		dst->spec = xstrdup(src->spec);
+	if (src->family == AF_UNIX && src->u.sun != NULL) {
+		size_t	 off = (size_t)(src->path - (const char *)src->u.sun);
+		size_t	 len = off + strlen(src->path) + 1;
+		char	*p = xmalloc(len);
+
+		memcpy(p, src->u.sun, len);
+		dst->u.sun = (struct sockaddr_un *)(void *)p;
+		dst->path = p + off;
+	}
+}
+
+/* The socket address to bind or connect to, a->sslen bytes long. */
+const struct sockaddr *
+addr_sockaddr(const struct addr *a)
+{
+	if (a->family == AF_UNIX)
+		return (const struct sockaddr *)a->u.sun;
+	return (const struct sockaddr *)&a->u;
+}
+
+/* An inet address's port, host order; 0 for unix ones. */
+int
+addr_port(const struct addr *a)
 {
 	if (a->family == AF_INET)
-		return ((const struct sockaddr_in *)&a->ss)->sin_port;
-	return ((const struct sockaddr_in6 *)&a->ss)->sin6_port;
+		return ntohs(a->u.sin.sin_port);
+	if (a->family == AF_INET6)
+		return ntohs(a->u.sin6.sin6_port);
+	return 0;
 }
 
 /* Same socket: same kind and byte-identical address. */
@@ -223,7 +272,8 @@ int
 addr_equal(const struct addr *a, const struct addr *b)
 {
 	return a->family == b->family && a->socktype == b->socktype &&
-	    a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
+	    a->sslen == b->sslen && memcmp(addr_sockaddr(a), addr_sockaddr(b),
+	    a->sslen) == 0;
 }
 
 /*
@@ -238,7 +288,7 @@ addr_conflict(const struct addr *a, const struct addr *b)
 	if (a->family == AF_UNIX)
 		return a->abstract == b->abstract &&
 		    strcmp(a->path, b->path) == 0;
-	if (inet_port(a) != inet_port(b))
+	if (addr_port(a) != addr_port(b))
 		return 0;
 	return a->wildcard || b->wildcard || addr_equal(a, b);
 }

@@ -5,17 +5,32 @@
 
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 
+/*
+ * A parsed address, kept small: a service holds one per listen entry, and
+ * with a thousand services a sockaddr_storage and a sun_path array in each
+ * were most of activator's memory. The socket address is stored in its
+ * family's own form: inet ones inline, a unix one allocated at its exact
+ * length. Bind and connect with addr_sockaddr() and a->sslen; copy with
+ * addr_copy(), never by assignment (the unix form is owned).
+ */
 struct addr {
 	char		*spec;		/* as written in the config; owned */
-	int		 family;	/* AF_INET, AF_INET6 or AF_UNIX */
-	int		 socktype;	/* SOCK_STREAM or SOCK_DGRAM */
-	int		 wildcard;	/* any address of the family */
-	int		 abstract;	/* unix:@name */
-	struct sockaddr_storage ss;
+	const char	*path;		/* AF_UNIX: path or abstract name,
+					   NUL-terminated, inside u.sun;
+					   NULL otherwise */
+	union {
+		struct sockaddr_in  sin;
+		struct sockaddr_in6 sin6;
+		struct sockaddr_un *sun;	/* AF_UNIX; owned, sslen + 1
+						   bytes */
+	} u;
 	socklen_t	 sslen;
-	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-					/* unix path or abstract name */
+	unsigned char	 family;	/* AF_INET, AF_INET6 or AF_UNIX */
+	unsigned char	 socktype;	/* SOCK_STREAM or SOCK_DGRAM */
+	unsigned char	 wildcard;	/* any address of the family */
+	unsigned char	 abstract;	/* unix:@name */
 };
 
 struct cidr {
@@ -26,6 +41,9 @@ struct cidr {
 
 int	 addr_parse(const char *spec, struct addr *, char **cause);
 void	 addr_clear(struct addr *);
+void	 addr_copy(struct addr *dst, const struct addr *src);
+const struct sockaddr *addr_sockaddr(const struct addr *);
+int	 addr_port(const struct addr *);
 int	 addr_conflict(const struct addr *, const struct addr *);
 int	 addr_equal(const struct addr *, const struct addr *);
 int	 cidr_parse(const char *spec, struct cidr *, char **cause);

@@ -109,7 +109,7 @@ bindmatch_path(const char *cwd, const char *path, size_t pathlen, char *out,
 static int
 match_inet(const struct addr *a, const struct sockaddr *sa, socklen_t len)
 {
-	const struct sockaddr_in *want = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in *want = &a->u.sin;
 	struct sockaddr_in sin;
 
 	if (len < (socklen_t)sizeof sin)
@@ -125,7 +125,7 @@ match_inet(const struct addr *a, const struct sockaddr *sa, socklen_t len)
 static int
 match_inet6(const struct addr *a, const struct sockaddr *sa, socklen_t len)
 {
-	const struct sockaddr_in6 *want = (const struct sockaddr_in6 *)&a->ss;
+	const struct sockaddr_in6 *want = &a->u.sin6;
 	struct sockaddr_in6 sin6;
 
 	/* The kernel accepts the 24-byte RFC 2133 form, without scope. */

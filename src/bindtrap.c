@@ -1083,12 +1083,11 @@ bind_may_match(const struct bindtrap *t, const struct sockaddr_storage *ss,
 		if (family == AF_UNIX)
 			return 1;
 		if (family == AF_INET && len >= sizeof *sin &&
-		    sin->sin_port == ((const struct sockaddr_in *)
-		    &a->ss)->sin_port)
+		    sin->sin_port == a->u.sin.sin_port)
 			return 1;
 		if (family == AF_INET6 && len >= offsetof(struct sockaddr_in6,
 		    sin6_scope_id) && sin6->sin6_port ==
-		    ((const struct sockaddr_in6 *)&a->ss)->sin6_port)
+		    a->u.sin6.sin6_port)
 			return 1;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,13 @@ static struct {
 	char		*warnings;
 	struct optline	*lines;
 	size_t		 nlines;
+	size_t		 linecap;	/* allocated records, grown by halves */
 	size_t		 range_lo;	/* records of the service last */
 	size_t		 range_hi;	/*   looked up by line_of() */
 } ld;
 
 static int	has_control_chars(const char *);
+static void	service_conf_clear_fields(struct service_conf *);
 
 static void
 msg_append(char **buf, const char *line)
@@ -151,14 +154,28 @@ conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	conf_vmsg(0, cfg != NULL ? cfg->line : 0, fmt, ap);
 }
 
+/*
+ * A new record at the end. The array grows geometrically: growing it by
+ * one each time copied it for every option, quadratic in the services.
+ */
+static struct optline *
+line_push(void)
+{
+	if (ld.nlines == ld.linecap) {
+		ld.linecap = ld.linecap < 64 ? 64 : ld.linecap + ld.linecap / 2;
+		ld.lines = xreallocarray(ld.lines, ld.linecap,
+		    sizeof *ld.lines);
+	}
+	return &ld.lines[ld.nlines++];
+}
+
 static void
 line_record(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct optline *l;
 	const char *title = cfg_title(cfg);
 
-	ld.lines = xreallocarray(ld.lines, ld.nlines + 1, sizeof *ld.lines);
-	l = &ld.lines[ld.nlines++];
+	l = line_push();
 	l->svc = title != NULL ? xstrdup(title) : NULL;
 	l->opt = opt->name;
 	/* libconfuse adds the value before it calls the parse callback. */
@@ -475,8 +492,7 @@ conf_validate_service(cfg_t *cfg, cfg_opt_t *opt)
 {
 	cfg_t	*sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
 
-	ld.lines = xreallocarray(ld.lines, ld.nlines + 1, sizeof *ld.lines);
-	ld.lines[ld.nlines++] = (struct optline){ xstrdup(cfg_title(sec)),
+	*line_push() = (struct optline){ xstrdup(cfg_title(sec)),
 	    "}", 0, cfg->line };
 	return 0;
 }
@@ -810,22 +826,23 @@ conf_check_proxy(cfg_t *sec, struct service_conf *s)
 		    name);
 		return -1;
 	}
-	if (addr_parse(to, &s->proxy_to, &cause) == -1) {
+	s->proxy_to = xcalloc(1, sizeof *s->proxy_to);
+	if (addr_parse(to, s->proxy_to, &cause) == -1) {
 		conf_error(line, "service %s: proxy-to: %s", name, cause);
 		free(cause);
 		return -1;
 	}
-	if (s->proxy_to.socktype != SOCK_STREAM) {
+	if (s->proxy_to->socktype != SOCK_STREAM) {
 		conf_error(line, "service %s: proxy-to: '%s' is not a stream "
 		    "address (tcp:// or unix:)", name, to);
 		bad = 1;
-	} else if (s->proxy_to.wildcard) {
+	} else if (s->proxy_to->wildcard) {
 		conf_error(line, "service %s: proxy-to: '%s' is a wildcard: "
 		    "give the address to connect to", name, to);
 		bad = 1;
 	}
 	for (i = 0; i < s->nlisten; i++)
-		if (addr_conflict(&s->proxy_to, &s->listen[i])) {
+		if (addr_conflict(s->proxy_to, &s->listen[i])) {
 			conf_error(line, "service %s: proxy-to '%s' is the "
 			    "service's own listen address '%s': the program "
 			    "must bind another one", name, to,
@@ -1026,34 +1043,285 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	return bad ? -1 : 0;
 }
 
-/* Two addresses that would collide, in one service or across services. */
+/* One listen address of one service, for finding conflicts. */
+struct listen_ref {
+	const struct addr *a;
+	size_t		 svc;		/* index in conf->services */
+	size_t		 idx;		/* index in its listen */
+};
+
+/* Config order. */
+static int
+ref_order(const struct listen_ref *x, const struct listen_ref *y)
+{
+	if (x->svc != y->svc)
+		return x->svc < y->svc ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * Order in which addresses that may conflict are adjacent: family, type,
+ * then the port (inet) or the path (unix); config order breaks ties.
+ */
+static int
+listen_ref_cmp(const void *pa, const void *pb)
+{
+	const struct listen_ref *x = pa, *y = pb;
+	const struct addr *a = x->a, *b = y->a;
+	int	 c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->socktype != b->socktype)
+		return a->socktype < b->socktype ? -1 : 1;
+	if (a->family == AF_UNIX) {
+		if (a->abstract != b->abstract)
+			return a->abstract < b->abstract ? -1 : 1;
+		if ((c = strcmp(a->path, b->path)) != 0)
+			return c;
+	} else if (addr_port(a) != addr_port(b))
+		return addr_port(a) < addr_port(b) ? -1 : 1;
+	return ref_order(x, y);
+}
+
+/* Same family, type and port or path: the only ones that may conflict. */
+static int
+listen_ref_near(const struct listen_ref *x, const struct listen_ref *y)
+{
+	struct listen_ref a = *x, b = *y;
+
+	a.svc = b.svc = a.idx = b.idx = 0;
+	return listen_ref_cmp(&a, &b) == 0;
+}
+
+/* A conflicting pair: the later address first, as messages name them. */
+struct conflict {
+	struct listen_ref later, earlier;
+};
+
+static int
+conflict_cmp(const void *pa, const void *pb)
+{
+	const struct conflict *x = pa, *y = pb;
+	int	 c;
+
+	if ((c = ref_order(&x->later, &y->later)) != 0)
+		return c;
+	return ref_order(&x->earlier, &y->earlier);
+}
+
+/*
+ * Two addresses that would collide, in one service or across services.
+ * Sorted, only neighbours of the same family, type and port (or path) are
+ * compared: O(n log n) in the addresses rather than every pair. The
+ * messages come out in config order, the later address of each pair
+ * named first, as a pairwise scan would give them.
+ */
 static int
 conf_check_conflicts(struct config *conf)
 {
-	size_t	 i, j, k, l;
-	int	 bad = 0;
+	struct listen_ref *refs;
+	struct conflict *found = NULL;
+	size_t	 i, j, k, n = 0, nfound = 0, capfound = 0;
 
-	for (i = 0; i < conf->nservices; i++) {
-		struct service_conf *a = &conf->services[i];
-		for (k = 0; k < a->nlisten; k++)
-			for (j = 0; j <= i; j++) {
-				struct service_conf *b = &conf->services[j];
-				size_t lim = j == i ? k : b->nlisten;
-				for (l = 0; l < lim; l++) {
-					if (!addr_conflict(&a->listen[k],
-					    &b->listen[l]))
-						continue;
-					conf_error(line_of(a->name, "listen",
-					    (unsigned)k), "service %s: listen: "
-					    "'%s' conflicts with '%s' of "
-					    "service %s", a->name,
-					    a->listen[k].spec,
-					    b->listen[l].spec, b->name);
-					bad = 1;
+	for (i = 0; i < conf->nservices; i++)
+		n += conf->services[i].nlisten;
+	refs = xcalloc(n, sizeof *refs);
+	n = 0;
+	for (i = 0; i < conf->nservices; i++)
+		for (k = 0; k < conf->services[i].nlisten; k++)
+			refs[n++] = (struct listen_ref){
+			    &conf->services[i].listen[k], i, k };
+	if (n > 1)
+		qsort(refs, n, sizeof *refs, listen_ref_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && listen_ref_near(&refs[i], &refs[j]);
+		    j++)
+			;
+		/* refs[i..j) are in config order: later ones conflict back. */
+		for (k = i + 1; k < j; k++) {
+			size_t	 e;
+			for (e = i; e < k; e++) {
+				if (!addr_conflict(refs[k].a, refs[e].a))
+					continue;
+				if (nfound == capfound) {
+					capfound = capfound < 16 ? 16 :
+					    capfound * 2;
+					found = xreallocarray(found, capfound,
+					    sizeof *found);
 				}
+				found[nfound++] = (struct conflict){ refs[k],
+				    refs[e] };
 			}
+		}
 	}
-	return bad ? -1 : 0;
+	if (nfound > 1)
+		qsort(found, nfound, sizeof *found, conflict_cmp);
+	for (i = 0; i < nfound; i++) {
+		const struct service_conf *a =
+		    &conf->services[found[i].later.svc];
+		const struct service_conf *b =
+		    &conf->services[found[i].earlier.svc];
+		conf_error(line_of(a->name, "listen",
+		    (unsigned)found[i].later.idx), "service %s: listen: "
+		    "'%s' conflicts with '%s' of service %s", a->name,
+		    found[i].later.a->spec, found[i].earlier.a->spec, b->name);
+	}
+	free(refs);
+	free(found);
+	return nfound > 0 ? -1 : 0;
+}
+
+/* ---- packing: one allocation per service ---- */
+
+/*
+ * Lays strings and arrays out in one block: run once with base NULL to
+ * measure (nothing is written, every pointer comes back NULL), then on a
+ * block of the measured size to copy.
+ */
+struct packer {
+	char	*base;
+	size_t	 off;
+};
+
+static void *
+pk_take(struct packer *p, size_t size, size_t align)
+{
+	void	*r;
+
+	p->off = (p->off + align - 1) / align * align;
+	r = p->base != NULL ? p->base + p->off : NULL;
+	p->off += size;
+	return r;
+}
+
+static char *
+pk_str(struct packer *p, const char *s)
+{
+	size_t	 n;
+	char	*d;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if ((d = pk_take(p, n, 1)) != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* A copy of N elements of SIZE bytes; NULL when there are none. */
+static void *
+pk_array(struct packer *p, const void *src, size_t n, size_t size)
+{
+	void	*d;
+
+	if (src == NULL || n == 0)
+		return NULL;
+	if ((d = pk_take(p, n * size, _Alignof(max_align_t))) != NULL)
+		memcpy(d, src, n * size);
+	return d;
+}
+
+/* A NULL-terminated string vector (argv, env); NULL stays NULL. */
+static char **
+pk_strv(struct packer *p, char **v)
+{
+	size_t	 i, n;
+	char	**d;
+
+	if (v == NULL)
+		return NULL;
+	for (n = 0; v[n] != NULL; n++)
+		;
+	d = pk_take(p, (n + 1) * sizeof *d, _Alignof(char *));
+	for (i = 0; i < n; i++) {
+		char *str = pk_str(p, v[i]);
+		if (d != NULL)
+			d[i] = str;
+	}
+	if (d != NULL)
+		d[n] = NULL;
+	return d;
+}
+
+/* DST (in the block) gets SRC's spec and, for unix, its sockaddr. */
+static void
+pk_addr(struct packer *p, struct addr *dst, const struct addr *src)
+{
+	struct addr a = *src;
+
+	a.spec = pk_str(p, src->spec);
+	if (src->family == AF_UNIX && src->u.sun != NULL) {
+		size_t	 off = (size_t)(src->path - (const char *)src->u.sun);
+		size_t	 len = off + strlen(src->path) + 1;
+		char	*d = pk_take(p, len, _Alignof(struct sockaddr_un));
+
+		if (d != NULL)
+			memcpy(d, src->u.sun, len);
+		a.u.sun = (struct sockaddr_un *)(void *)d;
+		a.path = d != NULL ? d + off : NULL;
+	}
+	if (dst != NULL)
+		*dst = a;
+}
+
+/* Every owned field of S, laid out by P; D gets the new pointers. */
+static void
+pk_service(struct packer *p, struct service_conf *d,
+    const struct service_conf *s)
+{
+	size_t	 i;
+
+	*d = *s;
+	d->name = pk_str(p, s->name);
+	d->listen = pk_take(p, s->nlisten * sizeof *d->listen,
+	    _Alignof(struct addr));
+	for (i = 0; i < s->nlisten; i++)
+		pk_addr(p, d->listen != NULL ? &d->listen[i] : NULL,
+		    &s->listen[i]);
+	if (s->nlisten == 0)
+		d->listen = NULL;
+	d->proxy_to = NULL;
+	if (s->proxy_to != NULL) {
+		d->proxy_to = pk_take(p, sizeof *d->proxy_to,
+		    _Alignof(struct addr));
+		pk_addr(p, d->proxy_to, s->proxy_to);
+	}
+	d->command = pk_str(p, s->command);
+	d->argv = pk_strv(p, s->argv);
+	d->pidfile = pk_str(p, s->pidfile);
+	d->user = pk_str(p, s->user);
+	d->group = pk_str(p, s->group);
+	d->groups = pk_array(p, s->groups, (size_t)(s->ngroups > 0 ?
+	    s->ngroups : 0), sizeof *s->groups);
+	d->home = pk_str(p, s->home);
+	d->shell = pk_str(p, s->shell);
+	d->chdir = pk_str(p, s->chdir);
+	d->env = pk_strv(p, s->env);
+	d->allow = pk_array(p, s->allow, s->nallow, sizeof *s->allow);
+	d->deny = pk_array(p, s->deny, s->ndeny, sizeof *s->deny);
+}
+
+/*
+ * Copy a built service's strings and arrays into one allocation and free
+ * the pieces. With a thousand services the pieces' own headers and
+ * rounding, and empty arrays allocated anyway, were a third of the heap.
+ */
+static void
+conf_pack(struct service_conf *s)
+{
+	struct packer p = { NULL, 0 };
+	struct service_conf packed;
+
+	if (s->pack != NULL)
+		return;
+	pk_service(&p, &packed, s);
+	p.base = xcalloc(1, p.off);
+	p.off = 0;
+	pk_service(&p, &packed, s);
+	service_conf_clear_fields(s);
+	*s = packed;
+	s->pack = p.base;
 }
 
 static struct config *
@@ -1079,10 +1347,12 @@ conf_build(cfg_t *cfg)
 	conf->backlog = (int)cfg_getint(cfg, "backlog");
 	conf->nservices = cfg_size(cfg, "service");
 	conf->services = xcalloc(conf->nservices, sizeof *conf->services);
-	for (i = 0; i < conf->nservices; i++)
+	for (i = 0; i < conf->nservices; i++) {
 		if (conf_build_service(cfg_getnsec(cfg, "service", (unsigned)i),
 		    &conf->services[i]) == -1)
 			bad = 1;
+		conf_pack(&conf->services[i]);
+	}
 	if (!bad && conf_check_conflicts(conf) == -1)
 		bad = 1;
 	if (conf->nservices == 0)
@@ -1228,8 +1498,9 @@ fail:
 	return NULL;
 }
 
+/* Free a service's fields one by one: while it is built, before packing. */
 static void
-service_conf_clear(struct service_conf *s)
+service_conf_clear_fields(struct service_conf *s)
 {
 	size_t	i;
 
@@ -1237,7 +1508,9 @@ service_conf_clear(struct service_conf *s)
 	for (i = 0; i < s->nlisten; i++)
 		addr_clear(&s->listen[i]);
 	free(s->listen);
-	addr_clear(&s->proxy_to);
+	if (s->proxy_to != NULL)
+		addr_clear(s->proxy_to);
+	free(s->proxy_to);
 	free(s->command);
 	argv_free(s->argv);
 	free(s->pidfile);
@@ -1250,6 +1523,16 @@ service_conf_clear(struct service_conf *s)
 	argv_free(s->env);
 	free(s->allow);
 	free(s->deny);
+}
+
+static void
+service_conf_clear(struct service_conf *s)
+{
+	if (s->pack != NULL)
+		free(s->pack);
+	else
+		service_conf_clear_fields(s);
+	memset(s, 0, sizeof *s);
 }
 
 void
@@ -1308,7 +1591,8 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	if (!conf_listen_equal(a, b) || strcmp(a->command, b->command) != 0 ||
 	    a->accept != b->accept || a->type != b->type ||
 	    !str_eq(a->pidfile, b->pidfile) || a->handoff != b->handoff ||
-	    !str_eq(a->proxy_to.spec, b->proxy_to.spec) ||
+	    !str_eq(a->proxy_to != NULL ? a->proxy_to->spec : NULL,
+	    b->proxy_to != NULL ? b->proxy_to->spec : NULL) ||
 	    !str_eq(a->user, b->user) || !str_eq(a->group, b->group) ||
 	    a->uid != b->uid || a->gid != b->gid ||
 	    strcmp(a->chdir, b->chdir) != 0 || a->nenv != b->nenv ||

@@ -27,7 +27,15 @@ enum restart_policy {
 	RESTART_ON_FAILURE,	/* start again at once after a failure only */
 };
 
+/*
+ * One service's settings. Once built, conf_pack() copies every string and
+ * array (and the addresses' own parts) into one allocation, 'pack', so a
+ * thousand services do not keep ten small allocations each. A new string,
+ * array or other pointer field must be added to pk_service() (the copy)
+ * and to service_conf_clear_fields() (the frees before packing) in conf.c.
+ */
 struct service_conf {
+	void		*pack;		/* the block every pointer below is in */
 	char		*name;
 	struct addr	*listen;	/* nlisten entries, config order */
 	size_t		 nlisten;
@@ -37,7 +45,7 @@ struct service_conf {
 	enum service_type type;
 	char		*pidfile;	/* NULL if unset */
 	enum handoff	 handoff;
-	struct addr	 proxy_to;	/* handoff = proxy; spec NULL if unset */
+	struct addr	*proxy_to;	/* handoff = proxy; NULL if unset */
 	char		*user;		/* NULL: activator's own user */
 	char		*group;		/* NULL: the user's primary group */
 	uid_t		 uid;

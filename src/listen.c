@@ -26,8 +26,7 @@
 #include "xmalloc.h"
 
 struct listener {
-	char		*spec;		/* owned copy of the address */
-	struct addr	 addr;		/* parsed, for matching (no spec) */
+	struct addr	 addr;		/* an owned copy, for matching */
 	int		 fd;
 	char		*path;		/* unix path we created, or NULL */
 	dev_t		 dev;		/* of the socket file at path */
@@ -167,10 +166,10 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 	/* The file gets its final mode at bind: no window with a wider one. */
 	if (a->family == AF_UNIX && !a->abstract) {
 		old_umask = umask(~mode & 0777);
-		r = bind(fd, (const struct sockaddr *)&a->ss, a->sslen);
+		r = bind(fd, addr_sockaddr(a), a->sslen);
 		umask(old_umask);
 	} else
-		r = bind(fd, (const struct sockaddr *)&a->ss, a->sslen);
+		r = bind(fd, addr_sockaddr(a), a->sslen);
 	if (r == -1) {
 		xasprintf(cause, "%s: bind %s: %s", svc, a->spec,
 		    strerror(errno));
@@ -185,9 +184,7 @@ listen_open(const struct addr *a, int backlog, mode_t mode, const char *svc,
 		goto fail;
 	}
 	l = xcalloc(1, sizeof *l);
-	l->spec = xstrdup(a->spec);
-	l->addr = *a;
-	l->addr.spec = NULL;
+	addr_copy(&l->addr, a);
 	l->fd = fd;
 	if (fstat(fd, &st) == 0)
 		l->sock_ino = st.st_ino;
@@ -239,7 +236,8 @@ listen_watch_later(struct listener *l)
 {
 	struct timeval tv = { 1, 0 };
 
-	log_warn("%s: cannot watch the socket, trying again in 1 s", l->spec);
+	log_warn("%s: cannot watch the socket, trying again in 1 s",
+	    l->addr.spec);
 	if (l->retry == NULL && (l->retry = evtimer_new(listen_base,
 	    listen_retry_cb, l)) == NULL)
 		return;
@@ -279,7 +277,7 @@ listen_fd(const struct listener *l)
 const char *
 listen_spec(const struct listener *l)
 {
-	return l->spec;
+	return l->addr.spec;
 }
 /* The same socket address: [::1] and [0:0::1] are one socket. */
 int
@@ -316,6 +314,6 @@ listen_close(struct listener *l)
 	    st.st_dev == l->dev && st.st_ino == l->ino && unlink(l->path) == -1)
 		log_warn("unlink %s", l->path);
 	free(l->path);
-	free(l->spec);
+	addr_clear(&l->addr);
 	free(l);
 }

@@ -136,7 +136,7 @@ proxy_new(const struct service_conf *sc, const int *fds, size_t nfds,
 	size_t	 i;
 
 	p->conf = sc;
-	p->to = &sc->proxy_to;
+	p->to = sc->proxy_to;
 	p->hooks = *hooks;
 	p->probe.fd = p->timer.fd = -1;
 	p->deadline = now_ms() + (long long)sc->start_timeout * 1000;
@@ -242,7 +242,7 @@ probe_try(struct proxy *p)
 		probe_failed_once(p, errno);
 		return;
 	}
-	if (connect(fd, (const struct sockaddr *)&p->to->ss, p->to->sslen) ==
+	if (connect(fd, addr_sockaddr(p->to), p->to->sslen) ==
 	    0) {
 		close(fd);
 		probe_ok(p);
@@ -347,7 +347,7 @@ proxy_connect(struct proxy *p, int client)
 		goto fail;
 	if (p->to->family != AF_UNIX)
 		nodelay(fd);
-	r = connect(fd, (const struct sockaddr *)&p->to->ss, p->to->sslen);
+	r = connect(fd, addr_sockaddr(p->to), p->to->sslen);
 	if (r == 0 || errno == EINPROGRESS) {
 		relay_add(p->r, client, fd, r != 0);
 		return 0;

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ main(void)
 	size_t	 i;
 
 	tap_plan((int)(sizeof good / sizeof good[0]) +
-	    (int)(sizeof bad / sizeof bad[0]) * 2 + 61);
+	    (int)(sizeof bad / sizeof bad[0]) * 2 + 65);
 	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
 		int r = addr_parse(good[i], &a, &cause);
 		tap_ok(r == 0, good[i]);
@@ -81,8 +82,9 @@ main(void)
 	addr_parse("tcp://127.0.0.1:7007", &a, &cause);
 	tap_is_int(a.family, AF_INET, "v4 family");
 	tap_is_int(a.socktype, SOCK_STREAM, "tcp is a stream");
-	tap_is_int(ntohs(((struct sockaddr_in *)&a.ss)->sin_port), 7007,
-	    "port");
+	tap_is_int(ntohs(((const struct sockaddr_in *)addr_sockaddr(&a))->
+	    sin_port), 7007, "port");
+	tap_is_int(addr_port(&a), 7007, "addr_port");
 	addr_parse("tcp://*:7007", &b, &cause);
 	tap_ok(b.wildcard && addr_conflict(&a, &b), "* conflicts with a "
 	    "specific address on the same port");
@@ -101,6 +103,22 @@ main(void)
 	addr_clear(&a);
 	addr_parse("unix:@x", &a, &cause);
 	tap_ok(a.abstract && strcmp(a.path, "x") == 0, "abstract name");
+	tap_ok(a.sslen == offsetof(struct sockaddr_un, sun_path) + 2 &&
+	    addr_sockaddr(&a)->sa_family == AF_UNIX &&
+	    memcmp(((const struct sockaddr_un *)addr_sockaddr(&a))->sun_path,
+	    "\0x", 2) == 0, "abstract sockaddr: NUL, the name, no NUL counted");
+	addr_copy(&b, &a);
+	addr_clear(&a);
+	tap_ok(b.abstract && strcmp(b.path, "x") == 0 && strcmp(b.spec,
+	    "unix:@x") == 0 && memcmp(((const struct sockaddr_un *)
+	    addr_sockaddr(&b))->sun_path, "\0x", 2) == 0,
+	    "a copy outlives the original");
+	addr_clear(&b);
+	addr_parse("unix:/run/x.sock", &a, &cause);
+	tap_ok(a.sslen == offsetof(struct sockaddr_un, sun_path) + 12 &&
+	    strcmp(((const struct sockaddr_un *)addr_sockaddr(&a))->sun_path,
+	    "/run/x.sock") == 0 && strcmp(a.path, "/run/x.sock") == 0,
+	    "path sockaddr: the path and its NUL");
 	addr_clear(&a);
 
 	tap_ok(cidr_parse("10.0.0.0/8", &c, &cause) == 0 && c.prefix == 8,
