@@ -1222,9 +1222,13 @@ pk_array(struct packer *p, const void *src, size_t n, size_t size)
 	return d;
 }
 
-/* A NULL-terminated string vector (argv, env); NULL stays NULL. */
+/*
+ * A NULL-terminated string vector (argv, env); NULL stays NULL. An element
+ * equal to SAME is not copied again but points at SAME_COPY: the usual
+ * command is one word, its own argv[0].
+ */
 static char **
-pk_strv(struct packer *p, char **v)
+pk_strv(struct packer *p, char **v, const char *same, char *same_copy)
 {
 	size_t	 i, n;
 	char	**d;
@@ -1235,7 +1239,8 @@ pk_strv(struct packer *p, char **v)
 		;
 	d = pk_take(p, (n + 1) * sizeof *d, _Alignof(char *));
 	for (i = 0; i < n; i++) {
-		char *str = pk_str(p, v[i]);
+		char *str = same != NULL && strcmp(v[i], same) == 0 ?
+		    same_copy : pk_str(p, v[i]);
 		if (d != NULL)
 			d[i] = str;
 	}
@@ -1288,7 +1293,7 @@ pk_service(struct packer *p, struct service_conf *d,
 		pk_addr(p, d->proxy_to, s->proxy_to);
 	}
 	d->command = pk_str(p, s->command);
-	d->argv = pk_strv(p, s->argv);
+	d->argv = pk_strv(p, s->argv, s->command, d->command);
 	d->pidfile = pk_str(p, s->pidfile);
 	d->user = pk_str(p, s->user);
 	d->group = pk_str(p, s->group);
@@ -1297,7 +1302,7 @@ pk_service(struct packer *p, struct service_conf *d,
 	d->home = pk_str(p, s->home);
 	d->shell = pk_str(p, s->shell);
 	d->chdir = pk_str(p, s->chdir);
-	d->env = pk_strv(p, s->env);
+	d->env = pk_strv(p, s->env, NULL, NULL);
 	d->allow = pk_array(p, s->allow, s->nallow, sizeof *s->allow);
 	d->deny = pk_array(p, s->deny, s->ndeny, sizeof *s->deny);
 }

@@ -39,9 +39,10 @@
 
 struct service {
 	const struct service_conf *conf;	/* owned by a config */
-	char		*name;
-	struct listener	**ls;		/* one per conf->listen, same order */
-	size_t		 nls;
+	const char	*name;		/* conf->name, follows conf */
+	struct listener	**ls;		/* one per conf->listen, same order;
+					   &ls_one when there is one */
+	struct listener	*ls_one;
 	struct lifecycle lc;
 	struct output	*out;
 	struct suplink	*sup;		/* the current supervisor */
@@ -52,16 +53,22 @@ struct service {
 	int		 ready_fd;	/* the socket that woke us */
 	pid_t		 launched_pid;
 	pid_t		 main_pid;
+	int		 restart_pending;
 	double		 start_ts;
 	double		 ready_time;	/* seconds; <0: never ready */
 	int		 has_exit, exit_code, exit_signal;
+	int		 bind_waiting;	/* handoff = bind: ready by type,
+					   claims missing */
 	char		*last_error;
-	int		 restart_pending;
 	/* handoff = bind: claimed listen addresses (bit i: listen[i]) */
 	unsigned long long claimed;
-	int		 bind_waiting;	/* ready by type, claims missing */
-	/* handoff = proxy: totals, and the current supervisor's report */
-	struct relay_stats proxy, proxy_sup;
+	/*
+	 * handoff = proxy: totals, and the current supervisor's report;
+	 * allocated at the first report, so other services pay 8 bytes.
+	 */
+	struct service_proxy {
+		struct relay_stats total, sup;
+	} *proxy;
 };
 
 static struct event_base *base;
@@ -151,11 +158,22 @@ service_limits(struct service *s)
 	s->lc.lim.start_limit_interval = sc->start_limit_interval;
 	s->lc.lim.type = sc->type;
 	s->lc.lim.has_pidfile = sc->pidfile != NULL;
-	if (sc->accept && s->inst == NULL)
-		s->inst = instances_new(base, s->name,
-		    service_instances_watch, s);
+	/* accept = yes: the instance table comes at the first launch. */
 	if (s->inst != NULL)
 		instances_set_conf(s->inst, sc);
+}
+
+/*
+ * The instance table of an accept = yes service, made when it first
+ * launches: a thousand services nobody connected to hold none.
+ */
+static void
+service_instances_need(struct service *s)
+{
+	if (!s->conf->accept || s->inst != NULL)
+		return;
+	s->inst = instances_new(base, s->name, service_instances_watch, s);
+	instances_set_conf(s->inst, s->conf);
 }
 
 /*
@@ -187,7 +205,7 @@ op_launch(void *arg, const char *why)
 	size_t	 i;
 	char	*cause = NULL;
 
-	for (i = 0; i < s->nls && i < CONF_MAX_LISTEN; i++)
+	for (i = 0; i < s->conf->nlisten && i < CONF_MAX_LISTEN; i++)
 		fds[i] = listen_fd(s->ls[i]);
 	memset(&p, 0, sizeof p);
 	p.conf = s->conf;
@@ -201,8 +219,9 @@ op_launch(void *arg, const char *why)
 		p.mode = SPAWN_LISTEN_FDS;
 	p.backlog = current->backlog;
 	p.fds = s->conf->accept ? NULL : fds;
-	p.nfds = s->conf->accept ? 0 : s->nls;
+	p.nfds = s->conf->accept ? 0 : s->conf->nlisten;
 	p.out_fd = service_output_fd(s);
+	service_instances_need(s);
 	s->sup = suplink_start(s->name, &p, &service_link_ops, s, &cause);
 	if (s->sup == NULL && s->inst != NULL && (errno == EMFILE ||
 	    errno == ENFILE || errno == EAGAIN || errno == ENOMEM)) {
@@ -261,7 +280,7 @@ op_watch(void *arg, int on)
 	if (on && (s->lc.state != LC_LISTENING ||
 	    (s->inst != NULL && !instances_may_accept(s->inst))))
 		on = 0;
-	for (i = 0; i < s->nls; i++)
+	for (i = 0; i < s->conf->nlisten; i++)
 		if (s->ls[i] != NULL) {
 			if (on)
 				listen_watch(s->ls[i]);
@@ -279,7 +298,7 @@ op_open_sockets(void *arg)
 	char	*cause = NULL;
 	size_t	 i;
 
-	for (i = 0; i < s->nls; i++) {
+	for (i = 0; i < s->conf->nlisten; i++) {
 		if (s->ls[i] != NULL)
 			continue;
 		s->ls[i] = listen_open(&s->conf->listen[i], current->backlog,
@@ -301,7 +320,7 @@ op_close_sockets(void *arg)
 	struct service *s = arg;
 	size_t	i;
 
-	for (i = 0; i < s->nls; i++) {
+	for (i = 0; i < s->conf->nlisten; i++) {
 		listen_close(s->ls[i]);
 		s->ls[i] = NULL;
 	}
@@ -483,11 +502,13 @@ service_proxy_stats(struct service *s, const char *text)
 		log_warnx("%s: bad proxy counters from supervisor", s->name);
 		return;
 	}
-	s->proxy.conns = st.conns;
-	s->proxy.total += st.total - s->proxy_sup.total;
-	s->proxy.bytes_in += st.bytes_in - s->proxy_sup.bytes_in;
-	s->proxy.bytes_out += st.bytes_out - s->proxy_sup.bytes_out;
-	s->proxy_sup = st;
+	if (s->proxy == NULL)
+		s->proxy = xcalloc(1, sizeof *s->proxy);
+	s->proxy->total.conns = st.conns;
+	s->proxy->total.total += st.total - s->proxy->sup.total;
+	s->proxy->total.bytes_in += st.bytes_in - s->proxy->sup.bytes_in;
+	s->proxy->total.bytes_out += st.bytes_out - s->proxy->sup.bytes_out;
+	s->proxy->sup = st;
 }
 
 static void
@@ -591,15 +612,17 @@ service_sup_gone(void *arg, struct suplink *l, int status)
 	s->main_pid = s->launched_pid = 0;
 	/* BINDTRAP HOOK: the daemon may have made our sockets blocking. */
 	if (s->conf->handoff == HANDOFF_BIND) {
-		for (i = 0; i < s->nls; i++)
+		for (i = 0; i < s->conf->nlisten; i++)
 			if (s->ls[i] != NULL)
 				bindtrap_reset_socket(listen_fd(s->ls[i]));
 		s->claimed = 0;
 		s->bind_waiting = 0;
 	}
 	/* PROXY HOOK: its relayed connections are closed. */
-	s->proxy.conns = 0;
-	memset(&s->proxy_sup, 0, sizeof s->proxy_sup);
+	if (s->proxy != NULL) {
+		s->proxy->total.conns = 0;
+		memset(&s->proxy->sup, 0, sizeof s->proxy->sup);
+	}
 	output_end_of_run(s->out);
 	/* A reload changed the service meanwhile: it applies from now on. */
 	service_limits(s);
@@ -653,9 +676,9 @@ service_new(const struct service_conf *sc)
 	struct service *s = xcalloc(1, sizeof *s);
 
 	s->conf = sc;
-	s->name = xstrdup(sc->name);
-	s->nls = sc->nlisten;
-	s->ls = xcalloc(s->nls, sizeof *s->ls);
+	s->name = sc->name;
+	s->ls = sc->nlisten == 1 ? &s->ls_one :
+	    xcalloc(sc->nlisten, sizeof *s->ls);
 	s->ready_fd = -1;
 	s->ready_time = -1;
 	lc_init(&s->lc, s->name, &service_lc_ops, s);
@@ -670,9 +693,10 @@ service_free(struct service *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nls; i++)
+	for (i = 0; i < s->conf->nlisten; i++)
 		listen_close(s->ls[i]);
-	free(s->ls);
+	if (s->ls != &s->ls_one)
+		free(s->ls);
 	if (s->timer != NULL)
 		event_free(s->timer);
 	instances_free(s->inst);
@@ -680,7 +704,7 @@ service_free(struct service *s)
 	lc_free(&s->lc);
 	free(s->drain);
 	free(s->last_error);
-	free(s->name);
+	free(s->proxy);
 	free(s);
 }
 
@@ -719,7 +743,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	for (i = 0; i < conf->nservices; i++) {
 		struct service *s = service_new(&conf->services[i]);
 		services[nservices++] = s;
-		for (j = 0; j < s->nls; j++) {
+		for (j = 0; j < s->conf->nlisten; j++) {
 			s->ls[j] = listen_open(&s->conf->listen[j],
 			    conf->backlog, s->conf->socket_mode, s->name,
 			    cause);
@@ -886,10 +910,12 @@ service_info(struct service *s, struct service_info *info,
 	}
 	/* PROXY HOOK */
 	info->proxy = s->conf->handoff == HANDOFF_PROXY;
-	info->proxy_conns = (unsigned long)s->proxy.conns;
-	info->proxy_total = (unsigned long)s->proxy.total;
-	info->proxy_bytes_in = s->proxy.bytes_in;
-	info->proxy_bytes_out = s->proxy.bytes_out;
+	if (s->proxy != NULL) {
+		info->proxy_conns = (unsigned long)s->proxy->total.conns;
+		info->proxy_total = (unsigned long)s->proxy->total.total;
+		info->proxy_bytes_in = s->proxy->total.bytes_in;
+		info->proxy_bytes_out = s->proxy->total.bytes_out;
+	}
 	if (all == NULL)
 		return;
 	if (s->sup != NULL)
@@ -920,7 +946,7 @@ services_take_listener(const struct addr *a, struct service **from,
 	size_t	i, j;
 
 	for (i = 0; i < nservices; i++)
-		for (j = 0; j < services[i]->nls; j++) {
+		for (j = 0; j < services[i]->conf->nlisten; j++) {
 			l = services[i]->ls[j];
 			if (l != NULL && listen_matches(l, a)) {
 				services[i]->ls[j] = NULL;
@@ -973,15 +999,17 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 	size_t	i;
 	int	changed = service_launch_changed(s->conf, sc);
 
-	for (i = 0; i < s->nls; i++)
+	for (i = 0; i < s->conf->nlisten; i++)
 		listen_close(s->ls[i]);	/* addresses dropped */
-	free(s->ls);
-	s->nls = sc->nlisten;
+	if (s->ls != &s->ls_one)
+		free(s->ls);
 	s->ls = ls;
-	for (i = 0; i < s->nls; i++)
+	for (i = 0; i < sc->nlisten; i++)
 		if (s->ls[i] != NULL)
 			listen_set_cb(s->ls[i], service_listen_cb, s);
 	s->conf = sc;
+	/* The old config is freed once no service uses it. */
+	s->name = s->lc.name = sc->name;
 	if (changed && s->lc.sup_running) {
 		if (s->lc.lim.accept && s->lc.state == LC_LISTENING) {
 			s->drain = xreallocarray(s->drain, s->ndrain + 1,
