@@ -55,6 +55,8 @@ static struct {
 	size_t		 linecap;	/* allocated records, grown by halves */
 	size_t		 range_lo;	/* records of the service last */
 	size_t		 range_hi;	/*   looked up by line_of() */
+	char		*prog_ok;	/* last program found executable:
+					   many services run the same one */
 } ld;
 
 static int	has_control_chars(const char *);
@@ -939,7 +941,9 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 
 	/* The program must exist now: a typo should fail -t, not a client. */
 	line = line_of(name, "command", 0);
-	if (stat(s->argv[0], &st) == -1) {
+	if (ld.prog_ok != NULL && strcmp(ld.prog_ok, s->argv[0]) == 0)
+		;	/* checked for the service before */
+	else if (stat(s->argv[0], &st) == -1) {
 		conf_error(line, "service %s: command: program '%s': %s", name,
 		    s->argv[0], strerror(errno));
 		bad = 1;
@@ -947,6 +951,9 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		conf_error(line, "service %s: command: program '%s' is not an "
 		    "executable file", name, s->argv[0]);
 		bad = 1;
+	} else {
+		free(ld.prog_ok);
+		ld.prog_ok = xstrdup(s->argv[0]);
 	}
 
 	if (s->accept) {
@@ -1377,6 +1384,7 @@ ld_reset(void)
 	for (i = 0; i < ld.nlines; i++)
 		free(ld.lines[i].svc);
 	free(ld.lines);
+	free(ld.prog_ok);
 	memset(&ld, 0, sizeof ld);
 }
 

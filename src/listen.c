@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -53,14 +54,25 @@ listen_set_base(struct event_base *base)
 static int
 listen_clamp_backlog(int backlog)
 {
-	static int warned;
+	static int warned, max;
+	static time_t read_at = -1;
+	struct timespec now = { 0, 0 };
 	FILE	*f;
-	int	 max = 0;
 
-	if ((f = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
-		if (fscanf(f, "%d", &max) != 1)
-			max = 0;
-		fclose(f);
+	/*
+	 * Read at most once a second: a thousand sockets opened at start-up
+	 * or reload need not read the file a thousand times, and a sysctl
+	 * change is still seen at the next reload.
+	 */
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) == -1 ||
+	    now.tv_sec != read_at) {
+		max = 0;
+		if ((f = fopen("/proc/sys/net/core/somaxconn", "re")) != NULL) {
+			if (fscanf(f, "%d", &max) != 1)
+				max = 0;
+			fclose(f);
+		}
+		read_at = now.tv_sec;
 	}
 	if (max > 0 && backlog > max) {
 		if (!warned++)
