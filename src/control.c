@@ -324,11 +324,7 @@ reply_strings(struct jbuf *b, const char *key, const char **v, size_t n)
 	jbuf_lit(b, "]");
 }
 
-/*
- * One service as JSON. command and environment are left out on purpose:
- * every local user allowed to connect may read this (SEC-18).
- */
-/* One kept output line as {"time":T,"text":"..."}, after a comma if need be. */
+/* One kept output line, {"time":T,"text":"..."}; a comma if need be. */
 static void
 reply_line(time_t t, const char *text, size_t len, void *arg)
 {
@@ -371,6 +367,11 @@ reply_logs(struct jbuf *b, const char *name)
 	jbuf_lit(b, "}");
 }
 
+/*
+ * One service as JSON. command and environment are left out on purpose:
+ * every local user allowed to connect may read this (SEC-18). Its output
+ * lines only if asked (LINES): a status of every service stays small.
+ */
 static void
 reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
     size_t nall, int lines)

@@ -99,7 +99,8 @@ FUZZ_TARGET(control)
 			CHECK(req.optlen == 0);
 		if (r == CONTROL_PARSE_OK) {
 			CHECK(req.opt == NULL || (req.verb == VERB_STATUS &&
-			    req.optlen == 4 && memcmp(req.opt, "logs", 4) == 0));
+			    req.optlen == 4 &&
+			    memcmp(req.opt, "logs", 4) == 0));
 			CHECK(memchr(line, '\0', size) == NULL);
 			switch (req.verb) {
 			case VERB_PING:

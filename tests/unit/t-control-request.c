@@ -2,8 +2,9 @@
 /*
  * t-control-request.c -- the status socket's request line parser
  * (control_parse_request) and its JSON writer (control-json.c): verbs,
- * arity, the option word (status NAME logs), blanks, CR and NUL; strings escaped like jansson dumps them,
- * invalid UTF-8 escaped as in the log, numbers and seconds.
+ * arity, the option word (status NAME logs), blanks, CR and NUL;
+ * strings escaped like jansson dumps them, invalid UTF-8 escaped as in
+ * the log, numbers and seconds.
  */
 #include "config.h"
 
@@ -114,7 +115,8 @@ main(void)
 	    "neither does stop");
 	control_parse_request("logs x", 6, &req);
 	tap_ok(!req.mutating && req.verb == VERB_LOGS &&
-	    strcmp(req.usage, "logs NAME") == 0, "logs: reading, with its usage");
+	    strcmp(req.usage, "logs NAME") == 0,
+	    "logs: reading, with its usage");
 	control_parse_request("status", 6, &req);
 	tap_is_str(req.usage, "status [NAME [logs]]", "status's usage");
 	parse_is("start", CONTROL_PARSE_USAGE, "start|", "start needs a name");
