@@ -267,6 +267,7 @@ ok "... and saw the flood's events ($nc)" test "$nc" -ge 100
 
 # The server ends the stream: activatorctl watch exits 0.
 activator_stop
+is "$AEXIT" 0 "activator exits 0 on SIGTERM (no sanitizer report)"
 wait_exit() { ! proc_alive "$1"; }
 ok "activatorctl watch ends when activator does" \
     wait_for "activatorctl" 10 wait_exit "$WALL"
