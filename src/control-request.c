@@ -28,6 +28,7 @@ static const struct {
 	{ "restart", VERB_RESTART, ARG_REQUIRED, 1, "restart NAME" },
 	{ "reload", VERB_RELOAD, ARG_NONE, 1, "reload" },
 	{ "logs", VERB_LOGS, ARG_REQUIRED, 0, "logs NAME" },
+	{ "watch", VERB_WATCH, ARG_OPTIONAL, 0, "watch [NAME]" },
 };
 
 /* The words a verb takes after its argument. */

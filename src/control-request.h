@@ -19,6 +19,7 @@ enum control_verb {
 	VERB_RESTART,
 	VERB_RELOAD,
 	VERB_LOGS,
+	VERB_WATCH,
 };
 
 enum control_parse {
