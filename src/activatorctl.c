@@ -50,6 +50,7 @@ static const struct command {
 	{ "reload", ARG_NONE },
 	{ "ping", ARG_NONE },
 	{ "version", ARG_NONE },
+	{ "metrics", ARG_NONE },
 };
 
 static const char	*socket_path = ACTIVATOR_SOCKET;
@@ -60,7 +61,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: activatorctl [-hjV] [-s socket] command [name]\n"
 	    "commands: list | status [name] | start name | stop name |\n"
-	    "          restart name | reload | ping | version\n"
+	    "          restart name | reload | ping | version | metrics\n"
 	    "  -j  print the server's JSON reply as is\n"
 	    "  -s  status socket (default " ACTIVATOR_SOCKET ")\n");
 }
@@ -803,6 +804,25 @@ print_status(struct jval services)
 	}
 }
 
+/*
+ * metrics: the exposition text as is, for a file that node_exporter's
+ * textfile collector reads. It is text activator wrote for a parser, not
+ * for a terminal, so it goes out unfiltered.
+ */
+static void
+print_metrics(struct jval top)
+{
+	static const char *const keys[] = { "metrics" };
+	struct jval	 m[1];
+	char		*text;
+
+	json_members(top, keys, 1, m);
+	if ((text = json_string(m[0])) == NULL)
+		die(2, "invalid reply from %s: no metrics", socket_path);
+	fputs(text, stdout);
+	free(text);
+}
+
 /* Refuse names that would change the request line's framing. */
 static int
 name_ok(const char *name)
@@ -940,6 +960,8 @@ main(int argc, char **argv)
 		print_status(m[M_SERVICES]);
 	else if (strcmp(cmd->name, "ping") == 0)
 		puts("pong");
+	else if (strcmp(cmd->name, "metrics") == 0)
+		print_metrics(top);
 	else if (strcmp(cmd->name, "version") == 0) {
 		s = json_string(m[M_VERSION]);
 		put_safe(stdout, s, 0);

@@ -38,6 +38,7 @@
 #include "control-request.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "proc.h"
 #include "service.h"
 #include "xmalloc.h"
@@ -614,6 +615,20 @@ request_reload(struct jbuf *b)
 	free(cause);
 }
 
+/* The exposition text as one JSON string: it needs no /proc snapshot. */
+static void
+request_metrics(struct jbuf *b)
+{
+	struct jbuf	text;
+
+	memset(&text, 0, sizeof text);
+	metrics_render(&text);
+	jbuf_lit(b, "{\"ok\":true,\"metrics\":");
+	jbuf_strn(b, text.p != NULL ? text.p : "", text.len);
+	jbuf_lit(b, "}");
+	jbuf_free(&text);
+}
+
 /*
  * Answer one request line (the LF removed) into B; B stays empty for a
  * blank line, or when the answer waits for a /proc snapshot.
@@ -689,6 +704,9 @@ client_request(struct client *c, const char *line, size_t len,
 		break;
 	case VERB_RELOAD:
 		request_reload(b);
+		break;
+	case VERB_METRICS:
+		request_metrics(b);
 		break;
 	}
 }

@@ -28,6 +28,7 @@
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "proc.h"
 #include "proxy.h"
@@ -62,6 +63,9 @@ struct service {
 	int		 bind_waiting;	/* ready by type, claims missing */
 	/* handoff = proxy: totals, and the current supervisor's report */
 	struct relay_stats proxy, proxy_sup;
+	/* metrics: kept across reloads, like the other counters */
+	uint32_t	 start_failures;
+	double		 ready_wall;	/* Unix time of the last ready; 0 */
 };
 
 static struct event_base *base;
@@ -212,6 +216,7 @@ op_launch(void *arg, const char *why)
 	}
 	if (s->sup == NULL) {
 		log_error("%s: cannot start: %s", s->name, cause);
+		s->start_failures++;
 		service_set_error(s, cause);
 		free(cause);
 		return -1;
@@ -355,10 +360,30 @@ static const struct lc_ops service_lc_ops = {
 	.now = op_now,
 };
 
+static double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A start that ends before readiness (failed, timed out, exited, lost
+ * its supervisor) is a start failure, whichever event says so.
+ */
 static void
 service_event(struct service *s, enum lc_event ev, int bad)
 {
+	enum lc_state was = s->lc.state;
+
 	lc_event(&s->lc, ev, bad);
+	if (was == LC_STARTING && (s->lc.state == LC_STOP_START_FAILED ||
+	    s->lc.state == LC_FAILED))
+		s->start_failures++;
+	else if (was != LC_RUNNING && s->lc.state == LC_RUNNING)
+		s->ready_wall = now_wall();
 }
 
 /* ---- events from sockets and timers ---- */
@@ -540,6 +565,7 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		log_debug("%s: instance pid %ld", s->name, (long)m->pid);
 		break;
 	case SUP_INSTANCE_FAILED:
+		s->start_failures++;
 		service_set_error(s, m->text);
 		if (s->inst != NULL)
 			instances_spawn_failed(s->inst, (uint32_t)m->status,
@@ -896,6 +922,37 @@ service_info(struct service *s, struct service_info *info,
 		info_add_tree(info, all, nall, s->sup);
 	for (i = 0; i < s->ndrain; i++)
 		info_add_tree(info, all, nall, s->drain[i]);
+}
+
+/* The numbers of the metrics verb (metrics.c renders them). */
+void
+service_metrics(const struct service *s, struct service_metrics *m)
+{
+	int	r;
+
+	memset(m, 0, sizeof *m);
+	m->name = s->name;
+	m->state = lc_shown(s->lc.state);
+	m->accept = s->conf->accept;
+	m->proxy = s->conf->handoff == HANDOFF_PROXY;
+	if (s->inst != NULL) {
+		m->activations = instances_started(s->inst);
+		m->instances = instances_live(s->inst);
+		m->accepted = instances_accepted(s->inst);
+		for (r = 0; r < REFUSED_NREASONS; r++)
+			m->refused[r] = instances_refused_by(s->inst,
+			    (enum instances_refusal)r);
+	} else
+		m->activations = s->lc.launches;
+	if (m->proxy)
+		m->accepted = s->proxy.total;
+	m->restarts = s->lc.restarts;
+	m->start_failures = s->start_failures;
+	m->proxy_conns = s->proxy.conns;
+	m->proxy_bytes_in = s->proxy.bytes_in;
+	m->proxy_bytes_out = s->proxy.bytes_out;
+	m->ready_wall = s->ready_wall;
+	m->ready_time = s->ready_time;
 }
 
 /* ---- reload's steps ---- */

@@ -102,6 +102,10 @@ main(void)
 	    "restart: mutating, with its usage");
 	control_parse_request("list", 4, &req);
 	tap_ok(!req.mutating && req.verb == VERB_LIST, "list: reading");
+	control_parse_request("metrics", 7, &req);
+	tap_ok(!req.mutating && req.verb == VERB_METRICS, "metrics: reading");
+	parse_is("metrics x", CONTROL_PARSE_USAGE, "metrics|x",
+	    "metrics takes no argument");
 	/* The line need not be NUL-terminated: only LEN bytes are read. */
 	tap_is_int(parse("status echoXYZ", 11, out, sizeof out),
 	    CONTROL_PARSE_OK, "only LEN bytes are parsed");
