@@ -823,6 +823,66 @@ print_metrics(struct jval top)
 	free(text);
 }
 
+/* "LABEL: a b c" for the elements of array V, if there are any. */
+static void
+print_names(const char *label, struct jval v)
+{
+	struct jval	 it = { NULL, NULL };
+	char		*item;
+	int		 first = 1;
+
+	while (json_next(v, &it)) {
+		fputs(first ? label : " ", stdout);
+		if (first)
+			fputs(": ", stdout);
+		first = 0;
+		item = scalar(it);
+		put_safe(stdout, item, 0);
+		free(item);
+	}
+	if (!first)
+		putchar('\n');
+}
+
+/*
+ * reload: what changed, a line per kind that is not empty:
+ * "changed: c (restart needed) d", "sockets opened: tcp://...".
+ */
+static void
+print_reload(struct jval top)
+{
+	enum { ADDED, REMOVED, CHANGED, UNCHANGED, SOCKETS, NKEYS };
+	static const char *const keys[NKEYS] = {
+		"added", "removed", "changed", "unchanged", "sockets"
+	};
+	static const char *const skeys[] = { "kept", "opened", "closed" };
+	static const char *const change_keys[] = { "name", "restart_needed" };
+	struct jval	 m[NKEYS], s[3], c[2], it = { NULL, NULL };
+	char		*name;
+	int		 first = 1;
+
+	json_members(top, keys, NKEYS, m);
+	print_names("added", m[ADDED]);
+	print_names("removed", m[REMOVED]);
+	while (json_next(m[CHANGED], &it)) {
+		json_members(it, change_keys, 2, c);
+		fputs(first ? "changed: " : " ", stdout);
+		first = 0;
+		name = json_string(c[0]);
+		put_safe(stdout, name, 0);
+		free(name);
+		if (json_is(c[1], "true"))
+			fputs(" (restart needed)", stdout);
+	}
+	if (!first)
+		putchar('\n');
+	print_names("unchanged", m[UNCHANGED]);
+	json_members(m[SOCKETS], skeys, 3, s);
+	print_names("sockets kept", s[0]);
+	print_names("sockets opened", s[1]);
+	print_names("sockets closed", s[2]);
+}
+
 /* Refuse names that would change the request line's framing. */
 static int
 name_ok(const char *name)
@@ -962,6 +1022,8 @@ main(int argc, char **argv)
 		puts("pong");
 	else if (strcmp(cmd->name, "metrics") == 0)
 		print_metrics(top);
+	else if (strcmp(cmd->name, "reload") == 0)
+		print_reload(top);
 	else if (strcmp(cmd->name, "version") == 0) {
 		s = json_string(m[M_VERSION]);
 		put_safe(stdout, s, 0);

@@ -1319,7 +1319,8 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	    a->max_instances != b->max_instances ||
 	    a->max_per_source != b->max_per_source ||
 	    a->nallow != b->nallow || a->ndeny != b->ndeny ||
-	    a->socket_mode != b->socket_mode)
+	    a->socket_mode != b->socket_mode ||
+	    a->log_connections != b->log_connections)
 		return 0;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proc.h"
+#include "reload.h"
 #include "service.h"
 #include "xmalloc.h"
 
@@ -601,6 +602,44 @@ request_service(struct jbuf *b, enum control_verb verb, const char *name)
 	free(cause);
 }
 
+/*
+ * A reload's reply: the services added, removed, changed (with whether
+ * the change waits for a restart) and unchanged, and the sockets kept,
+ * opened and closed.
+ */
+static void
+reply_reload(struct jbuf *b, const struct reload_report *r)
+{
+	size_t	i;
+
+	jbuf_lit(b, "{\"ok\":true");
+	if (r != NULL) {
+		reply_strings(b, ",\"added\":", (const char **)r->added.v,
+		    r->added.n);
+		reply_strings(b, ",\"removed\":", (const char **)r->removed.v,
+		    r->removed.n);
+		jbuf_lit(b, ",\"changed\":[");
+		for (i = 0; i < r->changed.n; i++) {
+			jbuf_lit(b, i > 0 ? ",{\"name\":" : "{\"name\":");
+			jbuf_str(b, r->changed.v[i]);
+			jbuf_lit(b, ",\"restart_needed\":");
+			jbuf_bool(b, r->restart_needed[i]);
+			jbuf_lit(b, "}");
+		}
+		jbuf_lit(b, "]");
+		reply_strings(b, ",\"unchanged\":",
+		    (const char **)r->unchanged.v, r->unchanged.n);
+		reply_strings(b, ",\"sockets\":{\"kept\":",
+		    (const char **)r->kept.v, r->kept.n);
+		reply_strings(b, ",\"opened\":", (const char **)r->opened.v,
+		    r->opened.n);
+		reply_strings(b, ",\"closed\":", (const char **)r->closed.v,
+		    r->closed.n);
+		jbuf_lit(b, "}");
+	}
+	jbuf_lit(b, "}");
+}
+
 static void
 request_reload(struct jbuf *b)
 {
@@ -611,7 +650,7 @@ request_reload(struct jbuf *b)
 	else if (ctl_reload(&cause) == -1)
 		reply_error(b, "%s", cause != NULL ? cause : "failed");
 	else
-		jbuf_lit(b, "{\"ok\":true}");
+		reply_reload(b, reload_last_report());
 	free(cause);
 }
 

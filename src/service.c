@@ -33,6 +33,7 @@
 #include "proc.h"
 #include "proxy.h"
 #include "relay.h"
+#include "reload.h"
 #include "service.h"
 #include "spawn.h"
 #include "suplink.h"
@@ -1023,12 +1024,12 @@ service_launch_changed(const struct service_conf *a,
  * changed applies at its next start. Instances spawned from now on use
  * the new settings: a supervisor of the old ones drains.
  */
-void
+int
 service_reconfigure(struct service *s, const struct service_conf *sc,
     struct listener **ls)
 {
 	size_t	i;
-	int	changed = service_launch_changed(s->conf, sc);
+	int	changed = service_launch_changed(s->conf, sc), pending = 0;
 
 	for (i = 0; i < s->nls; i++)
 		listen_close(s->ls[i]);	/* addresses dropped */
@@ -1048,12 +1049,32 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 			s->sup = NULL;
 			s->lc.sup_running = 0;
 		} else
-			s->restart_pending = 1;
+			s->restart_pending = pending = 1;
 	}
 	if (!s->lc.sup_running)
 		service_limits(s);
 	else if (s->inst != NULL)
 		instances_set_conf(s->inst, sc);
+	return pending;
+}
+
+const struct service_conf *
+service_conf(const struct service *s)
+{
+	return s->conf;
+}
+
+size_t
+service_nsockets(const struct service *s)
+{
+	return s->nls;
+}
+
+const char *
+service_socket_spec(const struct service *s, size_t i)
+{
+	return i < s->nls && s->ls[i] != NULL ? s->conf->listen[i].spec :
+	    NULL;
 }
 
 void
@@ -1110,6 +1131,7 @@ services_free(void)
 	nold_confs = 0;
 	conf_free(current);
 	current = NULL;
+	reload_report_clear();
 	suplinks_free();
 	output_streams_free();
 }
