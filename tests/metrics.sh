@@ -228,6 +228,7 @@ is "$(val "$(refused walled deny)")" 1 "refused{walled,deny} kept across a reloa
 is "$(val "$(svc activator_service_restarts_total daemon)")" 1 "restarts{daemon} kept across a reload"
 
 activator_stop
+is "$AEXIT" 0 "activator exits 0 on SIGTERM (and, in the sanitizer build, clean)"
 ok "no leftover process" no_leftovers
 ok "no zombie" no_zombies
 

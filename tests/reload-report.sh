@@ -166,6 +166,7 @@ ok "SIGHUP: the log sums up the reload" wait_for "the reload line" 10 \
 ok "fresh is there after SIGHUP" wait_for "fresh" 10 eval "ctl -j status fresh >/dev/null"
 
 activator_stop
+is "$AEXIT" 0 "activator exits 0 on SIGTERM (and, in the sanitizer build, clean)"
 ok "no leftover process" no_leftovers
 ok "no zombie" no_zombies
 done_testing
