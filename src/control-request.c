@@ -28,6 +28,7 @@ static const struct {
 	{ "restart", VERB_RESTART, ARG_REQUIRED, 1, "restart NAME" },
 	{ "reload", VERB_RELOAD, ARG_NONE, 1, "reload" },
 	{ "metrics", VERB_METRICS, ARG_NONE, 0, "metrics" },
+	{ "watch", VERB_WATCH, ARG_OPTIONAL, 0, "watch [NAME]" },
 };
 
 static int

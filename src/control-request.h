@@ -18,6 +18,7 @@ enum control_verb {
 	VERB_RESTART,
 	VERB_RELOAD,
 	VERB_METRICS,
+	VERB_WATCH,
 };
 
 enum control_parse {
