@@ -120,6 +120,7 @@ service never {
     listen  = { "tcp://127.0.0.1:$P7" }
     command = "$FD listen-fds --tag $T"
     type    = simple
+    # idle-timeout: set by the reload below
 }
 EOF
 
@@ -252,6 +253,14 @@ fi
 like "$("$TC" "tcp://127.0.0.1:$P7")" '^OK [0-9]+$' "never: served"
 is "$(svc_field never state)" running "never: no idle-timeout, still running"
 nok "never: no idle stop" grep -q "never: idle" "$LOG"
+# A reload sets it on the running service: it applies at once.
+sed -i 's/# idle-timeout: set by the reload below/idle-timeout = 1/' \
+    "$T/activator.conf"
+ok "reload with idle-timeout = 1 for never" ctl reload
+ok "never: stopped by the reloaded idle-timeout" \
+    wait_for "the idle stop" 10 stops_at_least never 1 1
+ok "never: listening" wait_state never listening
+is "$(svc_field never restarts)" 0 "never: the reload did not restart it"
 
 activator_stop
 is "$AEXIT" 0 "activator exits 0"
