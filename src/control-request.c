@@ -27,6 +27,7 @@ static const struct {
 	{ "stop", VERB_STOP, ARG_REQUIRED, 1, "stop NAME" },
 	{ "restart", VERB_RESTART, ARG_REQUIRED, 1, "restart NAME" },
 	{ "reload", VERB_RELOAD, ARG_NONE, 1, "reload" },
+	{ "watch", VERB_WATCH, ARG_OPTIONAL, 0, "watch [NAME]" },
 };
 
 static int

@@ -17,6 +17,7 @@ enum control_verb {
 	VERB_STOP,
 	VERB_RESTART,
 	VERB_RELOAD,
+	VERB_WATCH,
 };
 
 enum control_parse {

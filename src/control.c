@@ -10,6 +10,8 @@
  * turn, once for all the requests that need it. Root and activator's own
  * user keep slots no one else can take, other users a bounded number each,
  * and what is refused or denied is logged once per uid and interval.
+ * A client that sends `watch` becomes a watcher (watch.c): it gets events
+ * until it closes, and is dropped if it reads too slowly.
  */
 #include "config.h"
 
@@ -40,6 +42,7 @@
 #include "log.h"
 #include "proc.h"
 #include "service.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 #define CONTROL_BACKLOG		1024
@@ -72,6 +75,7 @@ struct peer {
 	u_int		 nclients;
 	struct logwin	 denied;	/* refused connections, denied verbs */
 	struct logwin	 bad;		/* malformed requests (debug) */
+	struct logwin	 dropped;	/* watchers that did not read */
 	LIST_ENTRY(peer) entry;
 };
 LIST_HEAD(peers, peer);
@@ -91,7 +95,10 @@ struct client {
 #define CLIENT_LAST	0x08	/* control_close ran during its request */
 #define CLIENT_WAITING	0x10	/* for the /proc snapshot in progress */
 #define CLIENT_QUEUED	0x20	/* for the snapshot after that one */
+#define CLIENT_WATCHING	0x40	/* sent watch: events only from now on */
+#define CLIENT_DROPPED	0x80	/* a watcher too far behind: free it */
 	char		*status_arg;	/* the waiting request's NAME or NULL */
+	struct watcher	*watch;		/* set while CLIENT_WATCHING */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) wait_entry;
 };
@@ -235,6 +242,7 @@ peer_get(uid_t uid)
 	p->uid = uid;
 	logwin_init(p, &p->denied, LOG_INFO, "refused or denied requests");
 	logwin_init(p, &p->bad, LOG_DEBUG, "malformed requests");
+	logwin_init(p, &p->dropped, LOG_INFO, "watchers dropped");
 	LIST_INSERT_HEAD(&ctl_peers, p, entry);
 	return p;
 }
@@ -244,11 +252,13 @@ static void
 peer_put(struct peer *p)
 {
 	if (p->nclients > 0 || evtimer_pending(p->denied.ev, NULL) ||
-	    evtimer_pending(p->bad.ev, NULL))
+	    evtimer_pending(p->bad.ev, NULL) ||
+	    evtimer_pending(p->dropped.ev, NULL))
 		return;
 	LIST_REMOVE(p, entry);
 	event_free(p->denied.ev);
 	event_free(p->bad.ev);
+	event_free(p->dropped.ev);
 	free(p);
 }
 
@@ -614,6 +624,26 @@ request_reload(struct jbuf *b)
 	free(cause);
 }
 
+static void	client_watch_dropped(void *);
+
+/*
+ * watch [NAME]: the reply, then events. Nothing can be emitted between
+ * this and the reply's queueing, so the reply comes first.
+ */
+static void
+request_watch(struct client *c, struct jbuf *b, const char *name)
+{
+	if (name != NULL && service_find(name) == NULL) {
+		reply_error(b, "no such service: %s", name);
+		return;
+	}
+	c->watch = watch_add(c->bev, name, client_watch_dropped, c);
+	c->flags |= CLIENT_WATCHING;
+	jbuf_lit(b, "{\"ok\":true,\"watching\":");
+	jbuf_str(b, name);
+	jbuf_lit(b, "}");
+}
+
 /*
  * Answer one request line (the LF removed) into B; B stays empty for a
  * blank line, or when the answer waits for a /proc snapshot.
@@ -690,6 +720,9 @@ client_request(struct client *c, const char *line, size_t len,
 	case VERB_RELOAD:
 		request_reload(b);
 		break;
+	case VERB_WATCH:
+		request_watch(c, b, req.arg != NULL ? arg : NULL);
+		break;
 	}
 }
 
@@ -711,6 +744,7 @@ client_free(struct client *c)
 	struct peer	*p = c->peer;
 
 	snap_forget(c);
+	watch_remove(c->watch);
 	TAILQ_REMOVE(&ctl_clients, c, entry);
 	ctl_nclients--;
 	if (!c->privileged)
@@ -721,6 +755,53 @@ client_free(struct client *c)
 	free(c);
 	p->nclients--;
 	peer_put(p);
+}
+
+/*
+ * A watcher's output passed WATCH_PENDING_MAX: what it has not read is
+ * thrown away with it. Freed on a later turn, outside watch_send().
+ */
+static void
+client_watch_dropped(void *arg)
+{
+	struct client	*c = arg;
+	struct timeval	 tv = { 0, 0 };
+
+	peer_log(&c->peer->dropped, "control: watcher of uid %ld pid %ld "
+	    "does not read: over %d bytes pending, dropped", (long)c->uid,
+	    (long)c->pid, WATCH_PENDING_MAX);
+	c->flags |= CLIENT_DROPPED;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->partial);
+	evtimer_add(c->next, &tv);
+}
+
+/*
+ * A watcher's requests are read and ignored: it only has to be read
+ * to see it close. May free the client.
+ */
+static void
+client_watching(struct client *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->flags & CLIENT_DROPPED) {
+		client_free(c);
+		return;
+	}
+	/* It sends nothing more: the stream ends, what is queued is sent. */
+	if (c->flags & CLIENT_EOF) {
+		event_base_update_cache_time(ctl_base);
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+		watch_remove(c->watch);
+		c->watch = NULL;
+		c->flags &= ~CLIENT_WATCHING;
+		client_close_after_flush(c);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			client_free(c);
+	}
 }
 
 static void
@@ -758,6 +839,10 @@ client_process(struct client *c)
 
 	if (c->flags & (CLIENT_CLOSING | CLIENT_WAITING | CLIENT_QUEUED))
 		return;
+	if (c->flags & CLIENT_WATCHING) {
+		client_watching(c);
+		return;
+	}
 	if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
 		if (!(c->flags & CLIENT_PAUSED)) {
 			c->flags |= CLIENT_PAUSED;
@@ -824,6 +909,12 @@ client_process(struct client *c)
 		client_close_after_flush(c);
 		return;
 	}
+	/*
+	 * A watcher may be silent for ever; one that stops reading is
+	 * dropped by the bound on its output (watch.c), not by a clock.
+	 */
+	if (c->flags & CLIENT_WATCHING)
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
 	/* Whatever else it sent: on a later turn, after everyone else. */
 	if (!(c->flags & (CLIENT_WAITING | CLIENT_QUEUED)))
 		evtimer_add(c->next, &now);
@@ -1228,8 +1319,10 @@ control_close(void)
 		pnext = LIST_NEXT(p, entry);
 		logwin_flush(p, &p->denied);
 		logwin_flush(p, &p->bad);
+		logwin_flush(p, &p->dropped);
 		evtimer_del(p->denied.ev);
 		evtimer_del(p->bad.ev);
+		evtimer_del(p->dropped.ev);
 		peer_put(p);
 	}
 	if (ctl_ev != NULL) {

@@ -37,6 +37,7 @@
 #include "sockdiag.h"
 #include "spawn.h"
 #include "suplink.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 struct service {
@@ -218,6 +219,7 @@ op_launch(void *arg, const char *why)
 	if (s->sup == NULL) {
 		log_error("%s: cannot start: %s", s->name, cause);
 		service_set_error(s, cause);
+		watch_emit_start_failed(s->name, cause, 0);
 		free(cause);
 		return -1;
 	}
@@ -232,6 +234,9 @@ op_launch(void *arg, const char *why)
 	}
 	log_info("%s: starting (%s), supervisor pid %ld", s->name, why,
 	    (long)suplink_pid(s->sup));
+	/* accept = yes: each instance is an activation, not the supervisor. */
+	if (!s->conf->accept)
+		watch_emit_activation(s->name, why, 0);
 	return 0;
 }
 
@@ -348,6 +353,15 @@ op_now(void *arg)
 	return now_mono();
 }
 
+static void
+op_changed(void *arg, enum service_state from, enum service_state to)
+{
+	struct service *s = arg;
+
+	watch_emit_state(s->name, service_state_name(from),
+	    service_state_name(to));
+}
+
 static const struct lc_ops service_lc_ops = {
 	.launch = op_launch,
 	.stop_tree = op_stop_tree,
@@ -358,6 +372,7 @@ static const struct lc_ops service_lc_ops = {
 	.timer = op_timer,
 	.set_error = op_set_error,
 	.now = op_now,
+	.changed = op_changed,
 };
 
 /* ---- IDLE HOOK: idle-timeout, carried out for idle.c ---- */
@@ -498,6 +513,7 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 			    ": no valid pid in the pidfile" : "");
 		log_error("%s: start failed: %s", s->name, msg);
 		service_set_error(s, msg);
+		watch_emit_start_failed(s->name, msg, 0);
 	}
 	service_event(s, LE_TIMER, 0);
 }
@@ -599,19 +615,23 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_READY:
 		s->main_pid = m->pid;
 		s->ready_time = now_mono() - s->start_ts;
-		if (s->lc.state == LC_STARTING)
+		if (s->lc.state == LC_STARTING) {
 			log_info("%s: ready, main pid %ld (%.3f s)", s->name,
 			    (long)m->pid, s->ready_time);
+			watch_emit_ready(s->name, m->pid, s->ready_time);
+		}
 		service_event(s, LE_READY, 0);
 		break;
 	case SUP_FAILED:
 		log_error("%s: start failed: %s", s->name, m->text);
 		service_set_error(s, m->text);
+		watch_emit_start_failed(s->name, m->text, 0);
 		service_event(s, LE_START_FAILED, 1);
 		break;
 	case SUP_EXITED:
 		service_record_exit(s, m->status);
 		log_exit(s, m->pid, m->status);
+		watch_emit_exit(s->name, m->pid, m->status, 0);
 		s->main_pid = 0;
 		service_event(s, LE_MAIN_EXITED, m->status != -1 &&
 		    !(WIFEXITED(m->status) && WEXITSTATUS(m->status) == 0));
@@ -620,9 +640,11 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		if (s->inst != NULL)
 			instances_spawned(s->inst, (uint32_t)m->status, m->pid);
 		log_debug("%s: instance pid %ld", s->name, (long)m->pid);
+		watch_emit_activation(s->name, "connection", m->pid);
 		break;
 	case SUP_INSTANCE_FAILED:
 		service_set_error(s, m->text);
+		watch_emit_start_failed(s->name, m->text, 1);
 		if (s->inst != NULL)
 			instances_spawn_failed(s->inst, (uint32_t)m->status,
 			    m->pid, m->text);
@@ -631,6 +653,7 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		service_record_exit(s, m->status);
 		if (s->inst != NULL)
 			instances_exited(s->inst, m->pid, m->status);
+		watch_emit_exit(s->name, m->pid, m->status, 1);
 		break;
 	case SUP_LOG:
 		log_at(m->status, "%s: %s", s->name, m->text);

@@ -105,6 +105,7 @@ FUZZ_TARGET(control)
 				CHECK(req.arg != NULL && req.mutating);
 				break;
 			case VERB_STATUS:
+			case VERB_WATCH:
 				CHECK(!req.mutating);
 				break;
 			}

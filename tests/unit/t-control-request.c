@@ -102,6 +102,11 @@ main(void)
 	    "restart: mutating, with its usage");
 	control_parse_request("list", 4, &req);
 	tap_ok(!req.mutating && req.verb == VERB_LIST, "list: reading");
+	parse_is("watch", CONTROL_PARSE_OK, "watch|", "watch, no name");
+	parse_is("watch echo", CONTROL_PARSE_OK, "watch|echo", "watch NAME");
+	control_parse_request("watch", 5, &req);
+	tap_ok(!req.mutating && req.verb == VERB_WATCH &&
+	    strcmp(req.usage, "watch [NAME]") == 0, "watch: reading");
 	/* The line need not be NUL-terminated: only LEN bytes are read. */
 	tap_is_int(parse("status echoXYZ", 11, out, sizeof out),
 	    CONTROL_PARSE_OK, "only LEN bytes are parsed");
