@@ -52,6 +52,7 @@ static const struct command {
 	{ "reload", ARG_NONE },
 	{ "ping", ARG_NONE },
 	{ "version", ARG_NONE },
+	{ "logs", ARG_REQUIRED },
 	{ "watch", ARG_OPTIONAL },
 };
 
@@ -63,7 +64,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: activatorctl [-hjV] [-s socket] command [name]\n"
 	    "commands: list | status [name] | start name | stop name |\n"
-	    "          restart name | reload | ping | version | watch [name]\n"
+	    "          restart name | reload | ping | version | logs name |\n"
+	    "          watch [name]\n"
 	    "  -j  print the server's JSON reply as is\n"
 	    "  -s  status socket (default " ACTIVATOR_SOCKET ")\n");
 }
@@ -756,20 +758,49 @@ print_field(const char *key, char *value)
 	free(value);
 }
 
+/*
+ * Kept output lines, one "Mon DD HH:MM:SS text" line each (local time,
+ * as journalctl prints them), oldest first.
+ */
+static void
+print_lines(struct jval lines)
+{
+	static const char *const keys[] = { "time", "text" };
+	struct jval	 it = { NULL, NULL }, m[2];
+	struct tm	 tm;
+	time_t		 t;
+	char		 when[32], *text;
+
+	while (json_next(lines, &it)) {
+		json_members(it, keys, 2, m);
+		t = json_is_number(m[0]) ? (time_t)strtoll(m[0].p, NULL, 10) :
+		    0;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof when, "%b %d %H:%M:%S", &tm) == 0)
+			snprintf(when, sizeof when, "%lld", (long long)t);
+		text = json_string(m[1]);
+		printf("%s ", when);
+		put_safe(stdout, text != NULL ? text : "", 0);
+		putchar('\n');
+		free(text);
+	}
+}
+
 /* status: a "name:" line, then one indented "key: value" line per field. */
 static void
 print_status(struct jval services)
 {
 	enum { NAME, STATE, ACCEPT, TYPE, LISTEN, MAIN_PID, PIDS, ACTIVATIONS,
 	    RESTARTS, INSTANCES, ACCEPTED, REFUSED, LAST_EXIT, SINCE,
-	    READY_TIME, RESTART_PENDING, LAST_ERROR, CLAIMED, PROXY, NKEYS };
+	    READY_TIME, RESTART_PENDING, LAST_ERROR, CLAIMED, PROXY, LINES,
+	    NKEYS };
 	static const char *const keys[NKEYS] = {
 		"name", "state", "accept", "type", "listen", "main_pid",
 		"pids", "activations", "restarts", "instances", "accepted",
 		"refused", "last_exit", "since", "ready_time",
-		"restart_pending", "last_error", "claimed", "proxy"
+		"restart_pending", "last_error", "claimed", "proxy", "lines"
 	};
-	struct jval	 it = { NULL, NULL }, m[NKEYS];
+	struct jval	 it = { NULL, NULL }, m[NKEYS], line;
 	char		*name;
 	int		 first = 1;
 
@@ -803,6 +834,12 @@ print_status(struct jval services)
 			print_field("claimed", joined(m[CLAIMED], ", "));
 		if (m[PROXY].p != NULL)
 			print_field("relayed", relayed(m[PROXY]));
+		/* status NAME: its last output, below, as systemctl does. */
+		line.p = line.end = NULL;
+		if (json_next(m[LINES], &line)) {
+			putchar('\n');
+			print_lines(m[LINES]);
+		}
 	}
 }
 
@@ -942,11 +979,11 @@ int
 main(int argc, char **argv)
 {
 	static const char *const keys[] = { "ok", "error", "services",
-	    "version" };
-	enum { M_OK, M_ERROR, M_SERVICES, M_VERSION };
+	    "version", "lines" };
+	enum { M_OK, M_ERROR, M_SERVICES, M_VERSION, M_LINES, M_N };
 	const struct command *cmd = NULL;
 	const char	*name;
-	struct jval	 top, m[4];
+	struct jval	 top, m[M_N];
 	char		*req, *line, *s;
 	size_t		 n, len;
 	int		 ch, raw = 0, fd, code;
@@ -989,8 +1026,10 @@ main(int argc, char **argv)
 	if (*socket_path == '\0')
 		usage_error("empty socket path");
 
-	req = aprintf("%s%s%s\n", cmd->name, name != NULL ? " " : "",
-	    name != NULL ? name : "");
+	/* status NAME asks for the service's last output lines too. */
+	req = aprintf("%s%s%s%s\n", cmd->name, name != NULL ? " " : "",
+	    name != NULL ? name : "", name != NULL &&
+	    strcmp(cmd->name, "status") == 0 ? " logs" : "");
 	deadline = now_ms() + CTL_TIMEOUT_MS;
 	fd = ctl_connect();
 	ctl_send(fd, req, strlen(req));
@@ -1012,7 +1051,7 @@ main(int argc, char **argv)
 	}
 	if (!json_check(line, len, &top))
 		die(2, "invalid reply from %s", socket_path);
-	json_members(top, keys, 4, m);
+	json_members(top, keys, M_N, m);
 	if (json_is(m[M_OK], "true"))
 		code = 0;
 	else if (json_is(m[M_OK], "false"))
@@ -1033,6 +1072,8 @@ main(int argc, char **argv)
 		print_list(m[M_SERVICES]);
 	else if (strcmp(cmd->name, "status") == 0)
 		print_status(m[M_SERVICES]);
+	else if (strcmp(cmd->name, "logs") == 0)
+		print_lines(m[M_LINES]);
 	else if (strcmp(cmd->name, "ping") == 0)
 		puts("pong");
 	else if (strcmp(cmd->name, "version") == 0) {

@@ -364,6 +364,7 @@ static const struct {
 	{ "max-instances", 1, 65536 },
 	{ "max-per-source", 0, 65536 },
 	{ "idle-timeout", 0, 86400 },
+	{ "output-lines", 0, CONF_OUTPUT_LINES_MAX },
 };
 
 /* Integers are decimal only: "010" must not quietly mean 8. */
@@ -512,6 +513,7 @@ static cfg_opt_t service_opts[] = {
 	M("socket-mode", CONF_SOCKET_MODE_DEFAULT),
 	K("log-connections", 0),
 	I("idle-timeout", 0),
+	I("output-lines", CONF_OUTPUT_LINES_DEFAULT),
 	CFG_END()
 };
 
@@ -920,6 +922,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	s->argv = argv_split(s->command, &cause);
 	s->accept = (int)cfg_getint(sec, "accept");
 	s->log_connections = (int)cfg_getint(sec, "log-connections");
+	s->output_lines = (int)cfg_getint(sec, "output-lines");
 	s->type = (enum service_type)cfg_getint(sec, "type");
 	s->handoff = (enum handoff)cfg_getint(sec, "handoff");
 	s->restart = (enum restart_policy)cfg_getint(sec, "restart");
@@ -1352,7 +1355,8 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	    a->max_instances != b->max_instances ||
 	    a->max_per_source != b->max_per_source ||
 	    a->nallow != b->nallow || a->ndeny != b->ndeny ||
-	    a->socket_mode != b->socket_mode)
+	    a->socket_mode != b->socket_mode ||
+	    a->output_lines != b->output_lines)
 		return 0;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)

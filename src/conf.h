@@ -66,6 +66,7 @@ struct service_conf {
 	int		 idle_timeout;	/* seconds without a connection before
 					   an accept = no daemon is stopped;
 					   0: never */
+	int		 output_lines;	/* last output lines kept; 0: none */
 };
 
 struct config {
@@ -86,6 +87,8 @@ struct config {
 #define CONF_START_LIMIT_INTERVAL_DEFAULT 10
 #define CONF_MAX_INSTANCES_DEFAULT	64
 #define CONF_SOCKET_MODE_DEFAULT	0660
+#define CONF_OUTPUT_LINES_DEFAULT	20
+#define CONF_OUTPUT_LINES_MAX		1000
 #define CONF_MAX_FILE_SIZE		(4 * 1024 * 1024)
 #define CONF_MAX_LISTEN			61	/* spawn places at most 64 fds */
 

@@ -40,6 +40,7 @@
 #include "control-request.h"
 #include "listen.h"
 #include "log.h"
+#include "outring.h"
 #include "proc.h"
 #include "service.h"
 #include "watch.h"
@@ -97,6 +98,7 @@ struct client {
 #define CLIENT_QUEUED	0x20	/* for the snapshot after that one */
 #define CLIENT_WATCHING	0x40	/* sent watch: events only from now on */
 #define CLIENT_DROPPED	0x80	/* a watcher too far behind: free it */
+#define CLIENT_LINES	0x100	/* the waiting status NAME logs */
 	char		*status_arg;	/* the waiting request's NAME or NULL */
 	struct watcher	*watch;		/* set while CLIENT_WATCHING */
 	TAILQ_ENTRY(client) entry;
@@ -332,13 +334,57 @@ reply_strings(struct jbuf *b, const char *key, const char **v, size_t n)
 	jbuf_lit(b, "]");
 }
 
+/* One kept output line, {"time":T,"text":"..."}; a comma if need be. */
+static void
+reply_line(time_t t, const char *text, size_t len, void *arg)
+{
+	struct jbuf	*b = arg;
+
+	if (b->p[b->len - 1] != '[')
+		jbuf_lit(b, ",");
+	jbuf_lit(b, "{\"time\":");
+	jbuf_int(b, (long long)t);
+	jbuf_lit(b, ",\"text\":");
+	jbuf_strn(b, text, len);
+	jbuf_lit(b, "}");
+}
+
+/* ,"lines":[...] -- S's last output lines, oldest first. */
+static void
+reply_lines(struct jbuf *b, const struct service *s)
+{
+	const struct outring *r = service_outring(s);
+
+	jbuf_lit(b, ",\"lines\":[");
+	if (r != NULL)
+		outring_foreach(r, reply_line, b);
+	jbuf_lit(b, "]");
+}
+
+/* logs NAME */
+static void
+reply_logs(struct jbuf *b, const char *name)
+{
+	struct service	*s;
+
+	if ((s = service_find(name)) == NULL) {
+		reply_error(b, "no such service: %s", name);
+		return;
+	}
+	jbuf_lit(b, "{\"ok\":true,\"name\":");
+	jbuf_str(b, name);
+	reply_lines(b, s);
+	jbuf_lit(b, "}");
+}
+
 /*
  * One service as JSON. command and environment are left out on purpose:
- * every local user allowed to connect may read this (SEC-18).
+ * every local user allowed to connect may read this (SEC-18). Its output
+ * lines only if asked (LINES): a status of every service stays small.
  */
 static void
 reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
-    size_t nall)
+    size_t nall, int lines)
 {
 	struct service_info i;
 	size_t	 n;
@@ -393,14 +439,19 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	}
 	if (i.bind)		/* BINDTRAP HOOK: handoff = bind */
 		reply_strings(b, ",\"claimed\":", i.claimed, i.nclaimed);
+	if (lines)		/* status NAME logs */
+		reply_lines(b, s);
 	jbuf_lit(b, "}");
 	service_info_free(&i);
 }
 
-/* list, status and status NAME, with the processes in ALL. */
+/*
+ * list, status, status NAME and status NAME logs (LINES), with the
+ * processes in ALL.
+ */
 static void
 reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
-    size_t nall)
+    size_t nall, int lines)
 {
 	struct service	*s;
 	size_t		 n, count;
@@ -412,7 +463,7 @@ reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
 			return;
 		}
 		jbuf_lit(b, "{\"ok\":true,\"services\":[");
-		reply_service(b, s, all, nall);
+		reply_service(b, s, all, nall, lines);
 		jbuf_lit(b, "]}");
 		return;
 	}
@@ -424,7 +475,7 @@ reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
 		if (!first)
 			jbuf_lit(b, ",");
 		first = 0;
-		reply_service(b, s, all, nall);
+		reply_service(b, s, all, nall, 0);
 	}
 	jbuf_lit(b, "]}");
 }
@@ -487,7 +538,7 @@ snap_forget(struct client *c)
 		TAILQ_REMOVE(&snap.waiting, c, wait_entry);
 	else if (c->flags & CLIENT_QUEUED)
 		TAILQ_REMOVE(&snap.queued, c, wait_entry);
-	c->flags &= ~(CLIENT_WAITING | CLIENT_QUEUED);
+	c->flags &= ~(CLIENT_WAITING | CLIENT_QUEUED | CLIENT_LINES);
 	free(c->status_arg);
 	c->status_arg = NULL;
 }
@@ -521,7 +572,8 @@ snap_done(void)
 		qsort(snap.all, snap.n, sizeof *snap.all, snap_by_ppid);
 	while ((c = TAILQ_FIRST(&snap.waiting)) != NULL) {
 		memset(&b, 0, sizeof b);
-		reply_services(&b, c->status_arg, snap.all, snap.n);
+		reply_services(&b, c->status_arg, snap.all, snap.n,
+		    (c->flags & CLIENT_LINES) != 0);
 		snap_forget(c);
 		client_reply(c, &b);
 		evtimer_add(c->next, &tv);
@@ -706,11 +758,16 @@ client_request(struct client *c, const char *line, size_t len,
 		break;
 	case VERB_LIST:
 	case VERB_STATUS:
-		if (services_need_snapshot(req.arg != NULL ? arg : NULL))
+		if (services_need_snapshot(req.arg != NULL ? arg : NULL)) {
+			if (req.opt != NULL)
+				c->flags |= CLIENT_LINES;
 			snap_wait(c, req.arg != NULL ? arg : NULL);
-		else
+		} else
 			reply_services(b, req.arg != NULL ? arg : NULL,
-			    NULL, 0);
+			    NULL, 0, req.opt != NULL);
+		break;
+	case VERB_LOGS:
+		reply_logs(b, arg);
 		break;
 	case VERB_START:
 	case VERB_STOP:

@@ -30,6 +30,7 @@
 #include "listen.h"
 #include "log.h"
 #include "output.h"
+#include "outring.h"
 #include "proc.h"
 #include "proxy.h"
 #include "relay.h"
@@ -47,6 +48,7 @@ struct service {
 	size_t		 nls;
 	struct lifecycle lc;
 	struct output	*out;
+	struct outring	*ring;		/* last output lines; NULL until one */
 	struct suplink	*sup;		/* the current supervisor */
 	struct suplink	**drain;	/* accept = yes: older ones, draining */
 	size_t		 ndrain;
@@ -180,6 +182,43 @@ service_output_fd(struct service *s)
 		return -1;
 	}
 	return output_fd(s->out);
+}
+
+/*
+ * output.c's keeper: a line goes to the ring of the service of that
+ * name, if there still is one and it keeps lines. The ring is made at
+ * its first line and outlives the tree that wrote it: it is the
+ * service's history across restarts.
+ */
+static void
+service_keep_line(const char *name, time_t t, const char *text, size_t len)
+{
+	struct service *s = service_find(name);
+
+	if (s == NULL || s->conf->output_lines == 0)
+		return;
+	if (s->ring == NULL)
+		s->ring = outring_new();
+	outring_add(s->ring, (size_t)s->conf->output_lines, t, text, len);
+}
+
+/* output-lines may have changed: drop what is no longer kept. */
+static void
+service_keep_limit(struct service *s)
+{
+	if (s->ring == NULL)
+		return;
+	if (s->conf->output_lines == 0) {
+		outring_free(s->ring);
+		s->ring = NULL;
+	} else
+		outring_trim(s->ring, (size_t)s->conf->output_lines);
+}
+
+const struct outring *
+service_outring(const struct service *s)
+{
+	return s->ring;
 }
 
 /* ---- what the lifecycle asks for ---- */
@@ -787,6 +826,7 @@ service_free(struct service *s)
 		event_free(s->timer);
 	instances_free(s->inst);
 	output_free(s->out);
+	outring_free(s->ring);
 	lc_free(&s->lc);
 	free(s->drain);
 	free(s->last_error);
@@ -823,6 +863,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 
 	base = b;
 	current = conf;
+	output_set_keeper(service_keep_line);
 	listen_set_base(b);
 	suplinks_init(b);
 	idle_init(b);
@@ -1099,6 +1140,7 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 		if (s->ls[i] != NULL)
 			listen_set_cb(s->ls[i], service_listen_cb, s);
 	s->conf = sc;
+	service_keep_limit(s);
 	if (changed && s->lc.sup_running) {
 		if (s->lc.lim.accept && s->lc.state == LC_LISTENING) {
 			s->drain = xreallocarray(s->drain, s->ndrain + 1,
@@ -1156,6 +1198,8 @@ services_free(void)
 {
 	size_t	i;
 
+	/* The last partial lines are logged, not kept: the list goes away. */
+	output_set_keeper(NULL);
 	for (i = 0; i < nservices; i++)
 		service_free(services[i]);
 	for (i = 0; i < nretired; i++)
