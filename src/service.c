@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "bindtrap.h"
 #include "conf.h"
+#include "idle.h"
 #include "instance.h"
 #include "lifecycle.h"
 #include "listen.h"
@@ -36,6 +37,7 @@
 #include "relay.h"
 #include "reload.h"
 #include "service.h"
+#include "sockdiag.h"
 #include "spawn.h"
 #include "suplink.h"
 #include "watch.h"
@@ -70,6 +72,9 @@ struct service {
 	/* metrics: kept across reloads, like the other counters */
 	uint32_t	 start_failures;
 	double		 ready_wall;	/* Unix time of the last ready; 0 */
+	/* idle-timeout: watched while running (idle.c) */
+	struct idle	*idle;
+	int		 idle_diag_failed;	/* logged once per streak */
 };
 
 static struct event_base *base;
@@ -415,6 +420,82 @@ static const struct lc_ops service_lc_ops = {
 	.changed = op_changed,
 };
 
+/* ---- IDLE HOOK: idle-timeout, carried out for idle.c ---- */
+
+/* A connection, or a client waiting, on any of the sockets? */
+static int
+idle_op_busy(void *arg)
+{
+	struct service *s = arg;
+	unsigned long conns, queued;
+	size_t	 i;
+
+	/* The relay knows its connections; the program sees no other. */
+	if (s->conf->handoff == HANDOFF_PROXY)
+		return s->proxy.conns > 0;
+	for (i = 0; i < s->nls; i++) {
+		if (s->ls[i] == NULL)
+			continue;
+		if (sockdiag_count(listen_fd(s->ls[i]), &conns, &queued) ==
+		    -1) {
+			if (!s->idle_diag_failed)
+				log_warn("%s: idle-timeout: cannot count the "
+				    "connections on %s (not stopped while "
+				    "this lasts)", s->name,
+				    listen_spec(s->ls[i]));
+			s->idle_diag_failed = 1;
+			return -1;
+		}
+		if (conns + queued > 0)
+			return 1;
+	}
+	s->idle_diag_failed = 0;
+	return 0;
+}
+
+static void
+idle_op_freeze(void *arg, int on)
+{
+	struct service *s = arg;
+
+	if (s->sup != NULL && suplink_freeze(s->sup, on) == -1)
+		log_warn("%s: cannot ask supervisor %ld to %s the tree",
+		    s->name, (long)suplink_pid(s->sup), on ? "freeze" : "thaw");
+}
+
+static void	service_event(struct service *, enum lc_event, int);
+
+static void
+idle_op_stop(void *arg)
+{
+	service_event(arg, LE_IDLE, 0);
+}
+
+static const struct idle_ops service_idle_ops = {
+	.busy = idle_op_busy,
+	.freeze = idle_op_freeze,
+	.stop = idle_op_stop,
+};
+
+/* Watched while an accept = no daemon with idle-timeout runs. */
+static void
+service_idle_sync(struct service *s)
+{
+	int	 want = s->lc.state == LC_RUNNING && !s->conf->accept &&
+	    s->conf->idle_timeout > 0;
+
+	if (s->idle != NULL && (!want ||
+	    idle_timeout(s->idle) != s->conf->idle_timeout)) {
+		idle_free(s->idle);
+		s->idle = NULL;
+	}
+	if (want && s->idle == NULL) {
+		s->idle_diag_failed = 0;
+		s->idle = idle_new(s->name, s->conf->idle_timeout,
+		    &service_idle_ops, s);
+	}
+}
+
 static double
 now_wall(void)
 {
@@ -439,6 +520,7 @@ service_event(struct service *s, enum lc_event ev, int bad)
 		s->start_failures++;
 	else if (was != LC_RUNNING && s->lc.state == LC_RUNNING)
 		s->ready_wall = now_wall();
+	service_idle_sync(s);
 }
 
 /* ---- events from sockets and timers ---- */
@@ -646,6 +728,10 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		if (l == s->sup)
 			service_proxy_stats(s, m->text);
 		break;
+	case SUP_FROZEN:		/* IDLE HOOK */
+		if (l == s->sup && s->idle != NULL)
+			idle_frozen(s->idle, m->status);
+		break;
 	default:
 		log_warnx("%s: unknown record %u from supervisor %ld", s->name,
 		    m->type, (long)suplink_pid(l));
@@ -759,6 +845,7 @@ service_free(struct service *s)
 
 	if (s == NULL)
 		return;
+	idle_free(s->idle);
 	for (i = 0; i < s->nls; i++)
 		listen_close(s->ls[i]);
 	free(s->ls);
@@ -806,6 +893,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	output_set_keeper(service_keep_line);
 	listen_set_base(b);
 	suplinks_init(b);
+	idle_init(b);
 	services = xcalloc(conf->nservices, sizeof *services);
 	for (i = 0; i < conf->nservices; i++) {
 		struct service *s = service_new(&conf->services[i]);
@@ -831,7 +919,10 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 int
 service_start(struct service *s, char **cause)
 {
-	if (lc_event(&s->lc, LE_START, 0) == -1) {
+	int	 r = lc_event(&s->lc, LE_START, 0);
+
+	service_idle_sync(s);
+	if (r == -1) {
 		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
 		    "cannot open the sockets");
 		return -1;
@@ -850,7 +941,10 @@ service_stop(struct service *s, char **cause)
 int
 service_restart(struct service *s, char **cause)
 {
-	if (lc_event(&s->lc, LE_RESTART, 0) == -1) {
+	int	 r = lc_event(&s->lc, LE_RESTART, 0);
+
+	service_idle_sync(s);
+	if (r == -1) {
 		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
 		    "cannot open the sockets");
 		return -1;
@@ -1120,6 +1214,7 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 		service_limits(s);
 	else if (s->inst != NULL)
 		instances_set_conf(s->inst, sc);
+	service_idle_sync(s);	/* idle-timeout applies at once */
 	return pending;
 }
 

@@ -49,6 +49,8 @@
 /* How long a session leader must live before fork-once counts as done. */
 #define SUP_SETTLE_MS	200
 #define SUP_TICK_MS	100
+#define FREEZE_CHECK_MS	10	/* idle stop: look for the tree stopped */
+#define FREEZE_TRIES	100	/* ... this many times, then give up */
 /* Exit status after a failure already reported to the core. */
 #define SUP_EXIT_REPORTED	0
 
@@ -88,6 +90,9 @@ struct sup {
 	struct bindtrap	*trap;		/* handoff = bind, else NULL */
 	int		 type_ready;	/* ... ready by type, claims missing */
 	struct proxy	*proxy;		/* handoff = proxy, else NULL */
+	int		 frozen;	/* idle stop: the tree was SIGSTOPped */
+	int		 freeze_tries;
+	long long	 freeze_check_at; /* ms; 0: no freeze to confirm */
 };
 
 static long long
@@ -887,6 +892,83 @@ sup_exit(struct sup *s, int status)
 	_exit(status);
 }
 
+/* IDLE HOOK: is every process of the tree stopped (or ended)? */
+static int
+sup_tree_stopped(struct sup *s)
+{
+	struct procinfo *all;
+	pid_t	*tree;
+	size_t	 n, ntree, i, j;
+	int	 stopped = 1;
+
+	all = proc_scan(&n);
+	tree = proc_descendants(all, n, s->self, &ntree);
+	for (i = 0; i < ntree && stopped; i++) {
+		for (j = 0; j < n && all[j].pid != tree[i]; j++)
+			;
+		if (j < n && all[j].state != 'T' && all[j].state != 't' &&
+		    all[j].state != 'Z' && all[j].state != 'X')
+			stopped = 0;
+	}
+	free(tree);
+	free(all);
+	return stopped;
+}
+
+/*
+ * IDLE HOOK: freeze the tree for the core's final look before an idle
+ * stop, so no process can accept a client meanwhile. SIGSTOP is not
+ * synchronous: the answer waits until every process shows as stopped
+ * (a process forked meanwhile is stopped at the next look). handoff =
+ * proxy: the program sees no client but through us, so holding new
+ * clients back is enough, and the answer is the live relays.
+ */
+static void
+sup_freeze(struct sup *s, int on)
+{
+	if (on && s->stopping) {
+		sup_report(s, SUP_FROZEN, 0, -1, NULL);
+		return;
+	}
+	if (s->proxy != NULL) {
+		size_t	 n = proxy_hold(s->proxy, on);
+		if (on)
+			sup_report(s, SUP_FROZEN, 0, n > INT32_MAX ? INT32_MAX :
+			    (int)n, NULL);
+		return;
+	}
+	if (on) {
+		s->frozen = 1;
+		s->freeze_tries = 0;
+		sup_signal_tree(s, SIGSTOP);
+		s->freeze_check_at = now_ms();
+	} else if (s->frozen) {
+		s->frozen = 0;
+		s->freeze_check_at = 0;
+		sup_signal_tree(s, SIGCONT);
+	}
+}
+
+static void
+sup_freeze_check(struct sup *s)
+{
+	if (sup_tree_stopped(s)) {
+		s->freeze_check_at = 0;
+		sup_report(s, SUP_FROZEN, 0, 0, NULL);
+		return;
+	}
+	if (++s->freeze_tries >= FREEZE_TRIES) {
+		/* The core thaws the tree on this answer. */
+		s->freeze_check_at = 0;
+		sup_log(s, LOG_WARNING, "idle stop: the tree did not stop "
+		    "within %d ms", FREEZE_TRIES * FREEZE_CHECK_MS);
+		sup_report(s, SUP_FROZEN, 0, -1, NULL);
+		return;
+	}
+	sup_signal_tree(s, SIGSTOP);
+	s->freeze_check_at = now_ms() + FREEZE_CHECK_MS;
+}
+
 /* Is anything of ours left: a process below us, or a child to reap? */
 static int
 sup_tree_empty(struct sup *s)
@@ -927,8 +1009,16 @@ sup_on_deadlines(struct sup *s)
 	if (s->pidfile_at && s->pidfile_at <= now && !s->ready &&
 	    !s->stopping)
 		sup_read_pidfile(s);
+	if (s->freeze_check_at && s->freeze_check_at <= now && !s->stopping)
+		sup_freeze_check(s);
 	if (s->stopping) {
 		sup_signal_tree(s, s->kill_at <= now ? SIGKILL : SIGTERM);
+		/* IDLE HOOK: frozen processes see their TERM once thawed. */
+		if (s->frozen) {
+			s->frozen = 0;
+			s->freeze_check_at = 0;
+			sup_signal_tree(s, SIGCONT);
+		}
 		if (sup_tree_empty(s))
 			sup_exit(s, 0);
 		next = now + SUP_TICK_MS;
@@ -941,6 +1031,8 @@ sup_on_deadlines(struct sup *s)
 		next = s->settle_at;
 	if (s->pidfile_at && (next == 0 || s->pidfile_at < next))
 		next = s->pidfile_at;
+	if (s->freeze_check_at && (next == 0 || s->freeze_check_at < next))
+		next = s->freeze_check_at;
 	return next;
 }
 
@@ -1051,6 +1143,9 @@ sup_on_core(struct sup *s)
 			break;
 		case SUP_CLAIM_TIMEOUT:		/* BINDTRAP HOOK */
 			sup_claim_timeout(s);
+			break;
+		case SUP_FREEZE:		/* IDLE HOOK */
+			sup_freeze(s, m.status == 1);
 			break;
 		default:
 			break;

@@ -33,6 +33,11 @@ enum sup_msg_type {
 	SUP_CLAIM_TIMEOUT,	/* core to supervisor: start-timeout passed */
 	SUP_PROXY,		/* handoff = proxy counters; text: see
 				   proxy_stats_format() */
+	/* idle-timeout (idle.c) */
+	SUP_FREEZE,		/* core to supervisor: status 1: SIGSTOP the
+				   tree (proxy: hold new clients); 0: thaw */
+	SUP_FROZEN,		/* status: live relayed connections, or -1:
+				   the tree could not be frozen */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */

@@ -184,6 +184,17 @@ suplink_stop(struct suplink *l, int stop_timeout)
 		log_warnx("%s: cannot arm the stop deadline", l->name);
 }
 
+/* IDLE HOOK: freeze (1) or thaw (0) the tree; SUP_FROZEN answers. */
+int
+suplink_freeze(struct suplink *l, int on)
+{
+	if (l->deadline != NULL) {	/* stopping: nothing to freeze */
+		errno = ESRCH;
+		return -1;
+	}
+	return supervise_send(l->fd, SUP_FREEZE, 0, on ? 1 : 0, NULL, -1);
+}
+
 /*
  * BINDTRAP HOOK (handoff = bind): read what the supervisor said so far,
  * then tell it start-timeout passed.
@@ -257,6 +268,9 @@ suplink_stop_orphans(const char *name, int stop_timeout)
 					orphans[norphans++] = all[k];
 					proc_signal(tree[j], all[k].start,
 					    SIGTERM);
+					/* frozen for an idle stop? */
+					proc_signal(tree[j], all[k].start,
+					    SIGCONT);
 				}
 		free(tree);
 	}

@@ -33,6 +33,8 @@ int	 suplink_send_conn(struct suplink *, int fd, uint32_t id,
 	    const char *host, int port);
 /* Stop the tree and exit; killed with its tree after STOP_TIMEOUT + 2 s. */
 void	 suplink_stop(struct suplink *, int stop_timeout);
+/* idle stop: freeze (1) or thaw (0) the tree; 0, or -1 and errno. */
+int	 suplink_freeze(struct suplink *, int on);
 /* handoff = bind: pending records now; start-timeout passed (0 or -1). */
 void	 suplink_read_pending(struct suplink *);
 int	 suplink_claim_timeout(struct suplink *);
