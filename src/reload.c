@@ -15,6 +15,7 @@
 #include "log.h"
 #include "reload.h"
 #include "service.h"
+#include "suplink.h"
 #include "xmalloc.h"
 
 /* Where each gathered socket came from, to give it back on failure. */
@@ -132,6 +133,11 @@ services_reload(struct config *nc, char **cause)
 		reload_rollback(&g);
 		return -1;
 	}
+	/*
+	 * The spare knows the configs as of its fork: not this one, which
+	 * applying may already start services with. A new spare, then.
+	 */
+	suplinks_config_changed();
 	reload_apply(nc, &g);
 	return 0;
 }
