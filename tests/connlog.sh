@@ -70,8 +70,6 @@ ok "the duration covers the instance's run (${secs:-none} s >= 1)" \
     awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 1.0) }'
 
 is "$("$TC" "tcp://127.0.0.1:$P4")" "hush" "a service without log-connections serves"
-ok "the ok service's connection was logged meanwhile (ordering check)" \
-    has_log "ok: connection from"
 sleep 1
 nok "a service without log-connections logs no connection line" \
     has_log "quiet: connection from"
