@@ -28,6 +28,7 @@
 #include "sdnotify.h"
 #include "service.h"
 #include "spawn.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 static struct event_base *base;
@@ -95,6 +96,7 @@ main_reload(char **cause)
 		log_lines(log_error, errors);
 		log_error("reload failed: keeping the running configuration");
 		*cause = errors;
+		watch_emit_reload(errors != NULL ? errors : "failed");
 		return -1;
 	}
 	free(errors);
@@ -102,6 +104,7 @@ main_reload(char **cause)
 	    strcmp(new_conf->status_socket, conf->status_socket) != 0;
 	if (services_reload(new_conf, cause) == -1) {
 		log_error("reload failed: %s", *cause);
+		watch_emit_reload(*cause != NULL ? *cause : "failed");
 		conf_free(new_conf);
 		return -1;
 	}
@@ -120,6 +123,7 @@ main_reload(char **cause)
 		log_setlevel(new_conf->log_level);
 	conf = new_conf;	/* owned by service.c now */
 	log_notice("reloaded: %zu services", conf->nservices);
+	watch_emit_reload(NULL);
 	malloc_trim(0);		/* parsing's garbage, not our steady state */
 	return 0;
 }

@@ -3,6 +3,7 @@
  * activatorctl.c -- the status socket's client: send one request line,
  * wait a bounded time for one JSON reply line, print it for a human or
  * as is. Exit 0 ok, 1 the server said no, 2 usage or no usable answer.
+ * watch is the exception: a stream of lines, printed as they come.
  *
  * A list of a thousand services is a few hundred kilobytes: -j passes it
  * through untouched, and the tables read it with a small scanner that
@@ -31,6 +32,7 @@
 #define CTL_REPLY_MAX		(64 * 1024 * 1024)
 #define CTL_RECV_SIZE		(256 * 1024)
 #define JSON_DEPTH_MAX		64
+#define CTL_WATCH_LINE_MAX	(1024 * 1024)	/* one event, generously */
 
 enum ctl_arg {
 	ARG_NONE,
@@ -50,6 +52,8 @@ static const struct command {
 	{ "reload", ARG_NONE },
 	{ "ping", ARG_NONE },
 	{ "version", ARG_NONE },
+	{ "logs", ARG_REQUIRED },
+	{ "watch", ARG_OPTIONAL },
 };
 
 static const char	*socket_path = ACTIVATOR_SOCKET;
@@ -60,7 +64,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: activatorctl [-hjV] [-s socket] command [name]\n"
 	    "commands: list | status [name] | start name | stop name |\n"
-	    "          restart name | reload | ping | version\n"
+	    "          restart name | reload | ping | version | logs name |\n"
+	    "          watch [name]\n"
 	    "  -j  print the server's JSON reply as is\n"
 	    "  -s  status socket (default " ACTIVATOR_SOCKET ")\n");
 }
@@ -753,20 +758,49 @@ print_field(const char *key, char *value)
 	free(value);
 }
 
+/*
+ * Kept output lines, one "Mon DD HH:MM:SS text" line each (local time,
+ * as journalctl prints them), oldest first.
+ */
+static void
+print_lines(struct jval lines)
+{
+	static const char *const keys[] = { "time", "text" };
+	struct jval	 it = { NULL, NULL }, m[2];
+	struct tm	 tm;
+	time_t		 t;
+	char		 when[32], *text;
+
+	while (json_next(lines, &it)) {
+		json_members(it, keys, 2, m);
+		t = json_is_number(m[0]) ? (time_t)strtoll(m[0].p, NULL, 10) :
+		    0;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof when, "%b %d %H:%M:%S", &tm) == 0)
+			snprintf(when, sizeof when, "%lld", (long long)t);
+		text = json_string(m[1]);
+		printf("%s ", when);
+		put_safe(stdout, text != NULL ? text : "", 0);
+		putchar('\n');
+		free(text);
+	}
+}
+
 /* status: a "name:" line, then one indented "key: value" line per field. */
 static void
 print_status(struct jval services)
 {
 	enum { NAME, STATE, ACCEPT, TYPE, LISTEN, MAIN_PID, PIDS, ACTIVATIONS,
 	    RESTARTS, INSTANCES, ACCEPTED, REFUSED, LAST_EXIT, SINCE,
-	    READY_TIME, RESTART_PENDING, LAST_ERROR, CLAIMED, PROXY, NKEYS };
+	    READY_TIME, RESTART_PENDING, LAST_ERROR, CLAIMED, PROXY, LINES,
+	    NKEYS };
 	static const char *const keys[NKEYS] = {
 		"name", "state", "accept", "type", "listen", "main_pid",
 		"pids", "activations", "restarts", "instances", "accepted",
 		"refused", "last_exit", "since", "ready_time",
-		"restart_pending", "last_error", "claimed", "proxy"
+		"restart_pending", "last_error", "claimed", "proxy", "lines"
 	};
-	struct jval	 it = { NULL, NULL }, m[NKEYS];
+	struct jval	 it = { NULL, NULL }, m[NKEYS], line;
 	char		*name;
 	int		 first = 1;
 
@@ -800,7 +834,99 @@ print_status(struct jval services)
 			print_field("claimed", joined(m[CLAIMED], ", "));
 		if (m[PROXY].p != NULL)
 			print_field("relayed", relayed(m[PROXY]));
+		/* status NAME: its last output, below, as systemctl does. */
+		line.p = line.end = NULL;
+		if (json_next(m[LINES], &line)) {
+			putchar('\n');
+			print_lines(m[LINES]);
+		}
 	}
+}
+
+/*
+ * The first line of a watch stream is the answer: an error is reported
+ * as for any command (exit 1). Every line is printed as is and flushed,
+ * so a pipe sees each event as it happens.
+ */
+static int
+watch_line(const char *line, size_t len, int first, int raw)
+{
+	static const char *const keys[] = { "ok", "error" };
+	struct jval	 top, m[2];
+	char		*s;
+
+	if (first) {
+		if (!json_check(line, len, &top))
+			die(2, "invalid reply from %s", socket_path);
+		json_members(top, keys, 2, m);
+		if (json_is(m[0], "false")) {
+			if (raw) {
+				fwrite(line, 1, len, stdout);
+				putchar('\n');
+				return 1;
+			}
+			s = json_string(m[1]);
+			fputs("activatorctl: ", stderr);
+			put_safe(stderr, s != NULL ? s : "unknown error", 1);
+			fputc('\n', stderr);
+			free(s);
+			return 1;
+		}
+		if (!json_is(m[0], "true"))
+			die(2, "invalid reply from %s", socket_path);
+	}
+	fwrite(line, 1, len, stdout);
+	putchar('\n');
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die(1, "cannot write the output: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * watch [NAME]: the answer within the usual time, then events for as
+ * long as the server sends them; 0 when it closes the stream.
+ */
+static int
+ctl_watch(int fd, int raw)
+{
+	char	*buf, *nl;
+	size_t	 len = 0, used;
+	ssize_t	 n;
+	int	 first = 1;
+
+	buf = xrealloc(NULL, CTL_WATCH_LINE_MAX + 1, 1);
+	for (;;) {
+		while ((nl = memchr(buf, '\n', len)) != NULL) {
+			used = (size_t)(nl - buf) + 1;
+			if (watch_line(buf, used - 1, first, raw) != 0) {
+				free(buf);
+				return 1;
+			}
+			first = 0;
+			memmove(buf, buf + used, len - used);
+			len -= used;
+		}
+		if (len == CTL_WATCH_LINE_MAX)
+			die(2, "invalid reply from %s: a line too long",
+			    socket_path);
+		if (first && wait_fd(fd, POLLIN) == -1)
+			die(2, "no reply from %s", socket_path);
+		n = recv(fd, buf + len, CTL_WATCH_LINE_MAX - len, 0);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			die(2, "%s: %s", socket_path, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	free(buf);
+	if (first)
+		die(2, "no reply from %s: connection closed", socket_path);
+	if (len > 0)
+		die(2, "invalid reply from %s: no end of line", socket_path);
+	return 0;
 }
 
 /* Refuse names that would change the request line's framing. */
@@ -853,11 +979,11 @@ int
 main(int argc, char **argv)
 {
 	static const char *const keys[] = { "ok", "error", "services",
-	    "version" };
-	enum { M_OK, M_ERROR, M_SERVICES, M_VERSION };
+	    "version", "lines" };
+	enum { M_OK, M_ERROR, M_SERVICES, M_VERSION, M_LINES, M_N };
 	const struct command *cmd = NULL;
 	const char	*name;
-	struct jval	 top, m[4];
+	struct jval	 top, m[M_N];
 	char		*req, *line, *s;
 	size_t		 n, len;
 	int		 ch, raw = 0, fd, code;
@@ -900,11 +1026,19 @@ main(int argc, char **argv)
 	if (*socket_path == '\0')
 		usage_error("empty socket path");
 
-	req = aprintf("%s%s%s\n", cmd->name, name != NULL ? " " : "",
-	    name != NULL ? name : "");
+	/* status NAME asks for the service's last output lines too. */
+	req = aprintf("%s%s%s%s\n", cmd->name, name != NULL ? " " : "",
+	    name != NULL ? name : "", name != NULL &&
+	    strcmp(cmd->name, "status") == 0 ? " logs" : "");
 	deadline = now_ms() + CTL_TIMEOUT_MS;
 	fd = ctl_connect();
 	ctl_send(fd, req, strlen(req));
+	if (strcmp(cmd->name, "watch") == 0) {
+		code = ctl_watch(fd, raw);
+		close(fd);
+		free(req);
+		return code;
+	}
 	line = ctl_receive(fd, &len);
 	close(fd);
 	free(req);
@@ -917,7 +1051,7 @@ main(int argc, char **argv)
 	}
 	if (!json_check(line, len, &top))
 		die(2, "invalid reply from %s", socket_path);
-	json_members(top, keys, 4, m);
+	json_members(top, keys, M_N, m);
 	if (json_is(m[M_OK], "true"))
 		code = 0;
 	else if (json_is(m[M_OK], "false"))
@@ -938,6 +1072,8 @@ main(int argc, char **argv)
 		print_list(m[M_SERVICES]);
 	else if (strcmp(cmd->name, "status") == 0)
 		print_status(m[M_SERVICES]);
+	else if (strcmp(cmd->name, "logs") == 0)
+		print_lines(m[M_LINES]);
 	else if (strcmp(cmd->name, "ping") == 0)
 		puts("pong");
 	else if (strcmp(cmd->name, "version") == 0) {

@@ -363,6 +363,7 @@ static const struct {
 	{ "start-limit-interval", 1, 86400 },
 	{ "max-instances", 1, 65536 },
 	{ "max-per-source", 0, 65536 },
+	{ "output-lines", 0, CONF_OUTPUT_LINES_MAX },
 };
 
 /* Integers are decimal only: "010" must not quietly mean 8. */
@@ -510,6 +511,7 @@ static cfg_opt_t service_opts[] = {
 	SL("deny"),
 	M("socket-mode", CONF_SOCKET_MODE_DEFAULT),
 	K("log-connections", 0),
+	I("output-lines", CONF_OUTPUT_LINES_DEFAULT),
 	CFG_END()
 };
 
@@ -889,6 +891,7 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 	s->argv = argv_split(s->command, &cause);
 	s->accept = (int)cfg_getint(sec, "accept");
 	s->log_connections = (int)cfg_getint(sec, "log-connections");
+	s->output_lines = (int)cfg_getint(sec, "output-lines");
 	s->type = (enum service_type)cfg_getint(sec, "type");
 	s->handoff = (enum handoff)cfg_getint(sec, "handoff");
 	s->restart = (enum restart_policy)cfg_getint(sec, "restart");
@@ -1319,7 +1322,8 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	    a->max_instances != b->max_instances ||
 	    a->max_per_source != b->max_per_source ||
 	    a->nallow != b->nallow || a->ndeny != b->ndeny ||
-	    a->socket_mode != b->socket_mode)
+	    a->socket_mode != b->socket_mode ||
+	    a->output_lines != b->output_lines)
 		return 0;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)

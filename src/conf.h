@@ -63,6 +63,7 @@ struct service_conf {
 	size_t		 ndeny;
 	mode_t		 socket_mode;
 	int		 log_connections;	/* accept = yes: a line each */
+	int		 output_lines;	/* last output lines kept; 0: none */
 };
 
 struct config {
@@ -83,6 +84,8 @@ struct config {
 #define CONF_START_LIMIT_INTERVAL_DEFAULT 10
 #define CONF_MAX_INSTANCES_DEFAULT	64
 #define CONF_SOCKET_MODE_DEFAULT	0660
+#define CONF_OUTPUT_LINES_DEFAULT	20
+#define CONF_OUTPUT_LINES_MAX		1000
 #define CONF_MAX_FILE_SIZE		(4 * 1024 * 1024)
 #define CONF_MAX_LISTEN			61	/* spawn places at most 64 fds */
 

@@ -22,11 +22,21 @@ static const struct {
 	{ "ping", VERB_PING, ARG_NONE, 0, "ping" },
 	{ "version", VERB_VERSION, ARG_NONE, 0, "version" },
 	{ "list", VERB_LIST, ARG_NONE, 0, "list" },
-	{ "status", VERB_STATUS, ARG_OPTIONAL, 0, "status [NAME]" },
+	{ "status", VERB_STATUS, ARG_OPTIONAL, 0, "status [NAME [logs]]" },
 	{ "start", VERB_START, ARG_REQUIRED, 1, "start NAME" },
 	{ "stop", VERB_STOP, ARG_REQUIRED, 1, "stop NAME" },
 	{ "restart", VERB_RESTART, ARG_REQUIRED, 1, "restart NAME" },
 	{ "reload", VERB_RELOAD, ARG_NONE, 1, "reload" },
+	{ "logs", VERB_LOGS, ARG_REQUIRED, 0, "logs NAME" },
+	{ "watch", VERB_WATCH, ARG_OPTIONAL, 0, "watch [NAME]" },
+};
+
+/* The words a verb takes after its argument. */
+static const struct {
+	enum control_verb verb;
+	const char	*word;
+} options[] = {
+	{ VERB_STATUS, "logs" },	/* status NAME logs: with its lines */
 };
 
 static int
@@ -50,11 +60,36 @@ next_word(const char *line, size_t len, size_t *pos, const char **word)
 	return *pos - start;
 }
 
+/*
+ * After the argument: nothing, or one option word of the verb and then
+ * nothing. 0 if so, -1 otherwise.
+ */
+static int
+parse_option(const char *line, size_t len, size_t *pos,
+    struct control_request *req)
+{
+	const char	*word, *extra;
+	size_t		 n, i;
+
+	if ((n = next_word(line, len, pos, &word)) == 0)
+		return 0;
+	for (i = 0; i < sizeof options / sizeof options[0]; i++)
+		if (options[i].verb == req->verb &&
+		    strlen(options[i].word) == n &&
+		    memcmp(options[i].word, word, n) == 0)
+			break;
+	if (i == sizeof options / sizeof options[0] ||
+	    next_word(line, len, pos, &extra) != 0)
+		return -1;
+	req->opt = word;
+	req->optlen = n;
+	return 0;
+}
+
 enum control_parse
 control_parse_request(const char *line, size_t len,
     struct control_request *req)
 {
-	const char	*extra;
 	size_t		 pos = 0, n;
 
 	memset(req, 0, sizeof *req);
@@ -78,7 +113,7 @@ control_parse_request(const char *line, size_t len,
 	req->name = verbs[n].name;
 	req->usage = verbs[n].usage;
 	req->mutating = verbs[n].mutating;
-	if ((req->arg != NULL && next_word(line, len, &pos, &extra) != 0) ||
+	if ((req->arg != NULL && parse_option(line, len, &pos, req) == -1) ||
 	    (req->arg != NULL && verbs[n].arg == ARG_NONE) ||
 	    (req->arg == NULL && verbs[n].arg == ARG_REQUIRED))
 		return CONTROL_PARSE_USAGE;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * control-request.h -- the status socket's request line: one verb and at
- * most one argument. Pure parsing, no I/O: the fuzz target calls it too.
+ * control-request.h -- the status socket's request line: one verb, at
+ * most one argument, and after it at most one option word the verb knows
+ * (status NAME logs). Pure parsing, no I/O: the fuzz target calls it too.
  */
 #ifndef ACTIVATOR_CONTROL_REQUEST_H
 #define ACTIVATOR_CONTROL_REQUEST_H
@@ -17,6 +18,8 @@ enum control_verb {
 	VERB_STOP,
 	VERB_RESTART,
 	VERB_RELOAD,
+	VERB_LOGS,
+	VERB_WATCH,
 };
 
 enum control_parse {
@@ -35,6 +38,8 @@ struct control_request {
 	size_t		 wordlen;
 	const char	*arg;		/* the argument in LINE, or NULL */
 	size_t		 arglen;	/* > 0 if arg != NULL */
+	const char	*opt;		/* the option word after arg, or NULL */
+	size_t		 optlen;	/* > 0 if opt != NULL */
 };
 
 /*

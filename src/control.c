@@ -10,6 +10,8 @@
  * turn, once for all the requests that need it. Root and activator's own
  * user keep slots no one else can take, other users a bounded number each,
  * and what is refused or denied is logged once per uid and interval.
+ * A client that sends `watch` becomes a watcher (watch.c): it gets events
+ * until it closes, and is dropped if it reads too slowly.
  */
 #include "config.h"
 
@@ -38,8 +40,10 @@
 #include "control-request.h"
 #include "listen.h"
 #include "log.h"
+#include "outring.h"
 #include "proc.h"
 #include "service.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 #define CONTROL_BACKLOG		1024
@@ -72,6 +76,7 @@ struct peer {
 	u_int		 nclients;
 	struct logwin	 denied;	/* refused connections, denied verbs */
 	struct logwin	 bad;		/* malformed requests (debug) */
+	struct logwin	 dropped;	/* watchers that did not read */
 	LIST_ENTRY(peer) entry;
 };
 LIST_HEAD(peers, peer);
@@ -91,7 +96,11 @@ struct client {
 #define CLIENT_LAST	0x08	/* control_close ran during its request */
 #define CLIENT_WAITING	0x10	/* for the /proc snapshot in progress */
 #define CLIENT_QUEUED	0x20	/* for the snapshot after that one */
+#define CLIENT_WATCHING	0x40	/* sent watch: events only from now on */
+#define CLIENT_DROPPED	0x80	/* a watcher too far behind: free it */
+#define CLIENT_LINES	0x100	/* the waiting status NAME logs */
 	char		*status_arg;	/* the waiting request's NAME or NULL */
+	struct watcher	*watch;		/* set while CLIENT_WATCHING */
 	TAILQ_ENTRY(client) entry;
 	TAILQ_ENTRY(client) wait_entry;
 };
@@ -235,6 +244,7 @@ peer_get(uid_t uid)
 	p->uid = uid;
 	logwin_init(p, &p->denied, LOG_INFO, "refused or denied requests");
 	logwin_init(p, &p->bad, LOG_DEBUG, "malformed requests");
+	logwin_init(p, &p->dropped, LOG_INFO, "watchers dropped");
 	LIST_INSERT_HEAD(&ctl_peers, p, entry);
 	return p;
 }
@@ -244,11 +254,13 @@ static void
 peer_put(struct peer *p)
 {
 	if (p->nclients > 0 || evtimer_pending(p->denied.ev, NULL) ||
-	    evtimer_pending(p->bad.ev, NULL))
+	    evtimer_pending(p->bad.ev, NULL) ||
+	    evtimer_pending(p->dropped.ev, NULL))
 		return;
 	LIST_REMOVE(p, entry);
 	event_free(p->denied.ev);
 	event_free(p->bad.ev);
+	event_free(p->dropped.ev);
 	free(p);
 }
 
@@ -322,13 +334,57 @@ reply_strings(struct jbuf *b, const char *key, const char **v, size_t n)
 	jbuf_lit(b, "]");
 }
 
+/* One kept output line, {"time":T,"text":"..."}; a comma if need be. */
+static void
+reply_line(time_t t, const char *text, size_t len, void *arg)
+{
+	struct jbuf	*b = arg;
+
+	if (b->p[b->len - 1] != '[')
+		jbuf_lit(b, ",");
+	jbuf_lit(b, "{\"time\":");
+	jbuf_int(b, (long long)t);
+	jbuf_lit(b, ",\"text\":");
+	jbuf_strn(b, text, len);
+	jbuf_lit(b, "}");
+}
+
+/* ,"lines":[...] -- S's last output lines, oldest first. */
+static void
+reply_lines(struct jbuf *b, const struct service *s)
+{
+	const struct outring *r = service_outring(s);
+
+	jbuf_lit(b, ",\"lines\":[");
+	if (r != NULL)
+		outring_foreach(r, reply_line, b);
+	jbuf_lit(b, "]");
+}
+
+/* logs NAME */
+static void
+reply_logs(struct jbuf *b, const char *name)
+{
+	struct service	*s;
+
+	if ((s = service_find(name)) == NULL) {
+		reply_error(b, "no such service: %s", name);
+		return;
+	}
+	jbuf_lit(b, "{\"ok\":true,\"name\":");
+	jbuf_str(b, name);
+	reply_lines(b, s);
+	jbuf_lit(b, "}");
+}
+
 /*
  * One service as JSON. command and environment are left out on purpose:
- * every local user allowed to connect may read this (SEC-18).
+ * every local user allowed to connect may read this (SEC-18). Its output
+ * lines only if asked (LINES): a status of every service stays small.
  */
 static void
 reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
-    size_t nall)
+    size_t nall, int lines)
 {
 	struct service_info i;
 	size_t	 n;
@@ -383,14 +439,19 @@ reply_service(struct jbuf *b, struct service *s, const struct procinfo *all,
 	}
 	if (i.bind)		/* BINDTRAP HOOK: handoff = bind */
 		reply_strings(b, ",\"claimed\":", i.claimed, i.nclaimed);
+	if (lines)		/* status NAME logs */
+		reply_lines(b, s);
 	jbuf_lit(b, "}");
 	service_info_free(&i);
 }
 
-/* list, status and status NAME, with the processes in ALL. */
+/*
+ * list, status, status NAME and status NAME logs (LINES), with the
+ * processes in ALL.
+ */
 static void
 reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
-    size_t nall)
+    size_t nall, int lines)
 {
 	struct service	*s;
 	size_t		 n, count;
@@ -402,7 +463,7 @@ reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
 			return;
 		}
 		jbuf_lit(b, "{\"ok\":true,\"services\":[");
-		reply_service(b, s, all, nall);
+		reply_service(b, s, all, nall, lines);
 		jbuf_lit(b, "]}");
 		return;
 	}
@@ -414,7 +475,7 @@ reply_services(struct jbuf *b, const char *name, const struct procinfo *all,
 		if (!first)
 			jbuf_lit(b, ",");
 		first = 0;
-		reply_service(b, s, all, nall);
+		reply_service(b, s, all, nall, 0);
 	}
 	jbuf_lit(b, "]}");
 }
@@ -477,7 +538,7 @@ snap_forget(struct client *c)
 		TAILQ_REMOVE(&snap.waiting, c, wait_entry);
 	else if (c->flags & CLIENT_QUEUED)
 		TAILQ_REMOVE(&snap.queued, c, wait_entry);
-	c->flags &= ~(CLIENT_WAITING | CLIENT_QUEUED);
+	c->flags &= ~(CLIENT_WAITING | CLIENT_QUEUED | CLIENT_LINES);
 	free(c->status_arg);
 	c->status_arg = NULL;
 }
@@ -511,7 +572,8 @@ snap_done(void)
 		qsort(snap.all, snap.n, sizeof *snap.all, snap_by_ppid);
 	while ((c = TAILQ_FIRST(&snap.waiting)) != NULL) {
 		memset(&b, 0, sizeof b);
-		reply_services(&b, c->status_arg, snap.all, snap.n);
+		reply_services(&b, c->status_arg, snap.all, snap.n,
+		    (c->flags & CLIENT_LINES) != 0);
 		snap_forget(c);
 		client_reply(c, &b);
 		evtimer_add(c->next, &tv);
@@ -614,6 +676,26 @@ request_reload(struct jbuf *b)
 	free(cause);
 }
 
+static void	client_watch_dropped(void *);
+
+/*
+ * watch [NAME]: the reply, then events. Nothing can be emitted between
+ * this and the reply's queueing, so the reply comes first.
+ */
+static void
+request_watch(struct client *c, struct jbuf *b, const char *name)
+{
+	if (name != NULL && service_find(name) == NULL) {
+		reply_error(b, "no such service: %s", name);
+		return;
+	}
+	c->watch = watch_add(c->bev, name, client_watch_dropped, c);
+	c->flags |= CLIENT_WATCHING;
+	jbuf_lit(b, "{\"ok\":true,\"watching\":");
+	jbuf_str(b, name);
+	jbuf_lit(b, "}");
+}
+
 /*
  * Answer one request line (the LF removed) into B; B stays empty for a
  * blank line, or when the answer waits for a /proc snapshot.
@@ -676,11 +758,16 @@ client_request(struct client *c, const char *line, size_t len,
 		break;
 	case VERB_LIST:
 	case VERB_STATUS:
-		if (services_need_snapshot(req.arg != NULL ? arg : NULL))
+		if (services_need_snapshot(req.arg != NULL ? arg : NULL)) {
+			if (req.opt != NULL)
+				c->flags |= CLIENT_LINES;
 			snap_wait(c, req.arg != NULL ? arg : NULL);
-		else
+		} else
 			reply_services(b, req.arg != NULL ? arg : NULL,
-			    NULL, 0);
+			    NULL, 0, req.opt != NULL);
+		break;
+	case VERB_LOGS:
+		reply_logs(b, arg);
 		break;
 	case VERB_START:
 	case VERB_STOP:
@@ -689,6 +776,9 @@ client_request(struct client *c, const char *line, size_t len,
 		break;
 	case VERB_RELOAD:
 		request_reload(b);
+		break;
+	case VERB_WATCH:
+		request_watch(c, b, req.arg != NULL ? arg : NULL);
 		break;
 	}
 }
@@ -711,6 +801,7 @@ client_free(struct client *c)
 	struct peer	*p = c->peer;
 
 	snap_forget(c);
+	watch_remove(c->watch);
 	TAILQ_REMOVE(&ctl_clients, c, entry);
 	ctl_nclients--;
 	if (!c->privileged)
@@ -721,6 +812,53 @@ client_free(struct client *c)
 	free(c);
 	p->nclients--;
 	peer_put(p);
+}
+
+/*
+ * A watcher's output passed WATCH_PENDING_MAX: what it has not read is
+ * thrown away with it. Freed on a later turn, outside watch_send().
+ */
+static void
+client_watch_dropped(void *arg)
+{
+	struct client	*c = arg;
+	struct timeval	 tv = { 0, 0 };
+
+	peer_log(&c->peer->dropped, "control: watcher of uid %ld pid %ld "
+	    "does not read: over %d bytes pending, dropped", (long)c->uid,
+	    (long)c->pid, WATCH_PENDING_MAX);
+	c->flags |= CLIENT_DROPPED;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	evtimer_del(c->partial);
+	evtimer_add(c->next, &tv);
+}
+
+/*
+ * A watcher's requests are read and ignored: it only has to be read
+ * to see it close. May free the client.
+ */
+static void
+client_watching(struct client *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->flags & CLIENT_DROPPED) {
+		client_free(c);
+		return;
+	}
+	/* It sends nothing more: the stream ends, what is queued is sent. */
+	if (c->flags & CLIENT_EOF) {
+		event_base_update_cache_time(ctl_base);
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+		watch_remove(c->watch);
+		c->watch = NULL;
+		c->flags &= ~CLIENT_WATCHING;
+		client_close_after_flush(c);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			client_free(c);
+	}
 }
 
 static void
@@ -758,6 +896,10 @@ client_process(struct client *c)
 
 	if (c->flags & (CLIENT_CLOSING | CLIENT_WAITING | CLIENT_QUEUED))
 		return;
+	if (c->flags & CLIENT_WATCHING) {
+		client_watching(c);
+		return;
+	}
 	if (evbuffer_get_length(out) >= CONTROL_OUT_HIGH) {
 		if (!(c->flags & CLIENT_PAUSED)) {
 			c->flags |= CLIENT_PAUSED;
@@ -824,6 +966,12 @@ client_process(struct client *c)
 		client_close_after_flush(c);
 		return;
 	}
+	/*
+	 * A watcher may be silent for ever; one that stops reading is
+	 * dropped by the bound on its output (watch.c), not by a clock.
+	 */
+	if (c->flags & CLIENT_WATCHING)
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
 	/* Whatever else it sent: on a later turn, after everyone else. */
 	if (!(c->flags & (CLIENT_WAITING | CLIENT_QUEUED)))
 		evtimer_add(c->next, &now);
@@ -1228,8 +1376,10 @@ control_close(void)
 		pnext = LIST_NEXT(p, entry);
 		logwin_flush(p, &p->denied);
 		logwin_flush(p, &p->bad);
+		logwin_flush(p, &p->dropped);
 		evtimer_del(p->denied.ev);
 		evtimer_del(p->bad.ev);
+		evtimer_del(p->dropped.ev);
 		peer_put(p);
 	}
 	if (ctl_ev != NULL) {

@@ -102,16 +102,20 @@ lc_free(struct lifecycle *lc)
 	lc->nstarts = 0;
 }
 
+/* Every transition passes here: the one place that tells a watcher. */
 static void
 lc_set(struct lifecycle *lc, enum lc_state st)
 {
-	if (lc_shown(lc->state) != lc_shown(st)) {
-		log_info("%s: %s -> %s", lc->name,
-		    service_state_name(lc_shown(lc->state)),
-		    service_state_name(lc_shown(st)));
-		lc->since = lc->ops->now(lc->arg);
-	}
+	enum service_state from = lc_shown(lc->state), to = lc_shown(st);
+
 	lc->state = st;
+	if (from == to)
+		return;
+	log_info("%s: %s -> %s", lc->name, service_state_name(from),
+	    service_state_name(to));
+	lc->since = lc->ops->now(lc->arg);
+	if (lc->ops->changed != NULL)
+		lc->ops->changed(lc->arg, from, to);
 }
 
 /* failed, for a hold-off that doubles from 1 s up to a minute. */

@@ -55,6 +55,9 @@ struct lc_ops {
 	void	(*timer)(void *arg, int secs);	/* <0: disarm */
 	void	(*set_error)(void *arg, const char *msg);
 	double	(*now)(void *arg);		/* monotonic seconds */
+	/* The state `status` shows changed; may be NULL. */
+	void	(*changed)(void *arg, enum service_state from,
+		    enum service_state to);
 };
 
 struct lc_limits {

@@ -9,19 +9,26 @@
  * pipe of its own (a stream): two instances' partial lines can never be
  * glued into one record that no process wrote, and a partial line is
  * logged, marked, once its writers are gone.
+ *
+ * Each line also goes to the keeper (service.c), which keeps the last
+ * ones for the status socket. It is told the service's name, not handed
+ * a pointer: a stream may outlive its service across a reload.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "log.h"
 #include "output.h"
+#include "outring.h"
 #include "xmalloc.h"
 
 #define OUTPUT_LINE_MAX	1024
@@ -37,9 +44,47 @@ struct output {
 	int		 truncated;	/* dropping the rest of a long line */
 };
 
+/* Escaped bytes of a line that are kept; its marks come after them. */
+#define OUTPUT_KEEP_MAX	1024
+
 static struct output *streams;
+static output_keep_fn *keeper;
 
 enum flush_why { FLUSH_LINE, FLUSH_TRUNCATED, FLUSH_PARTIAL };
+
+void
+output_set_keeper(output_keep_fn *fn)
+{
+	keeper = fn;
+}
+
+/*
+ * Hand the escaped line ESC to the keeper, cut to OUTPUT_KEEP_MAX bytes
+ * and marked as in the log. A cut never splits an escape: a backslash in
+ * escaped text only ever starts one of four bytes (\xNN).
+ */
+static void
+output_keep(const char *name, const char *esc, enum flush_why why)
+{
+	char	 text[OUTRING_TEXT_MAX];
+	size_t	 n = strlen(esc), j;
+	int	 cut = 0;
+
+	if (n > OUTPUT_KEEP_MAX) {
+		n = OUTPUT_KEEP_MAX;
+		for (j = n - 3; j < n; j++)
+			if (esc[j] == '\\') {
+				n = j;
+				break;
+			}
+		cut = 1;
+	}
+	memcpy(text, esc, n);
+	snprintf(text + n, sizeof text - n, "%s%s", cut ||
+	    why == FLUSH_TRUNCATED ? " [truncated]" : "",
+	    why == FLUSH_PARTIAL ? " [partial]" : "");
+	keeper(name, time(NULL), text, strlen(text));
+}
 
 static void
 output_flush(struct output *o, enum flush_why why)
@@ -51,6 +96,8 @@ output_flush(struct output *o, enum flush_why why)
 	log_escape(buf, sizeof buf, o->line, o->len);
 	log_info("%s: %s%s", o->name, buf, why == FLUSH_TRUNCATED ?
 	    " [truncated]" : why == FLUSH_PARTIAL ? " [partial]" : "");
+	if (keeper != NULL)
+		output_keep(o->name, buf, why);
 	o->len = 0;
 }
 

@@ -29,12 +29,14 @@
 #include "listen.h"
 #include "log.h"
 #include "output.h"
+#include "outring.h"
 #include "proc.h"
 #include "proxy.h"
 #include "relay.h"
 #include "service.h"
 #include "spawn.h"
 #include "suplink.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 struct service {
@@ -44,6 +46,7 @@ struct service {
 	size_t		 nls;
 	struct lifecycle lc;
 	struct output	*out;
+	struct outring	*ring;		/* last output lines; NULL until one */
 	struct suplink	*sup;		/* the current supervisor */
 	struct suplink	**drain;	/* accept = yes: older ones, draining */
 	size_t		 ndrain;
@@ -176,6 +179,43 @@ service_output_fd(struct service *s)
 	return output_fd(s->out);
 }
 
+/*
+ * output.c's keeper: a line goes to the ring of the service of that
+ * name, if there still is one and it keeps lines. The ring is made at
+ * its first line and outlives the tree that wrote it: it is the
+ * service's history across restarts.
+ */
+static void
+service_keep_line(const char *name, time_t t, const char *text, size_t len)
+{
+	struct service *s = service_find(name);
+
+	if (s == NULL || s->conf->output_lines == 0)
+		return;
+	if (s->ring == NULL)
+		s->ring = outring_new();
+	outring_add(s->ring, (size_t)s->conf->output_lines, t, text, len);
+}
+
+/* output-lines may have changed: drop what is no longer kept. */
+static void
+service_keep_limit(struct service *s)
+{
+	if (s->ring == NULL)
+		return;
+	if (s->conf->output_lines == 0) {
+		outring_free(s->ring);
+		s->ring = NULL;
+	} else
+		outring_trim(s->ring, (size_t)s->conf->output_lines);
+}
+
+const struct outring *
+service_outring(const struct service *s)
+{
+	return s->ring;
+}
+
 /* ---- what the lifecycle asks for ---- */
 
 static int
@@ -213,6 +253,7 @@ op_launch(void *arg, const char *why)
 	if (s->sup == NULL) {
 		log_error("%s: cannot start: %s", s->name, cause);
 		service_set_error(s, cause);
+		watch_emit_start_failed(s->name, cause, 0);
 		free(cause);
 		return -1;
 	}
@@ -227,6 +268,9 @@ op_launch(void *arg, const char *why)
 	}
 	log_info("%s: starting (%s), supervisor pid %ld", s->name, why,
 	    (long)suplink_pid(s->sup));
+	/* accept = yes: each instance is an activation, not the supervisor. */
+	if (!s->conf->accept)
+		watch_emit_activation(s->name, why, 0);
 	return 0;
 }
 
@@ -343,6 +387,15 @@ op_now(void *arg)
 	return now_mono();
 }
 
+static void
+op_changed(void *arg, enum service_state from, enum service_state to)
+{
+	struct service *s = arg;
+
+	watch_emit_state(s->name, service_state_name(from),
+	    service_state_name(to));
+}
+
 static const struct lc_ops service_lc_ops = {
 	.launch = op_launch,
 	.stop_tree = op_stop_tree,
@@ -353,6 +406,7 @@ static const struct lc_ops service_lc_ops = {
 	.timer = op_timer,
 	.set_error = op_set_error,
 	.now = op_now,
+	.changed = op_changed,
 };
 
 static void
@@ -416,6 +470,7 @@ service_timer_cb(evutil_socket_t fd, short what, void *arg)
 			    ": no valid pid in the pidfile" : "");
 		log_error("%s: start failed: %s", s->name, msg);
 		service_set_error(s, msg);
+		watch_emit_start_failed(s->name, msg, 0);
 	}
 	service_event(s, LE_TIMER, 0);
 }
@@ -517,19 +572,23 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_READY:
 		s->main_pid = m->pid;
 		s->ready_time = now_mono() - s->start_ts;
-		if (s->lc.state == LC_STARTING)
+		if (s->lc.state == LC_STARTING) {
 			log_info("%s: ready, main pid %ld (%.3f s)", s->name,
 			    (long)m->pid, s->ready_time);
+			watch_emit_ready(s->name, m->pid, s->ready_time);
+		}
 		service_event(s, LE_READY, 0);
 		break;
 	case SUP_FAILED:
 		log_error("%s: start failed: %s", s->name, m->text);
 		service_set_error(s, m->text);
+		watch_emit_start_failed(s->name, m->text, 0);
 		service_event(s, LE_START_FAILED, 1);
 		break;
 	case SUP_EXITED:
 		service_record_exit(s, m->status);
 		log_exit(s, m->pid, m->status);
+		watch_emit_exit(s->name, m->pid, m->status, 0);
 		s->main_pid = 0;
 		service_event(s, LE_MAIN_EXITED, m->status != -1 &&
 		    !(WIFEXITED(m->status) && WEXITSTATUS(m->status) == 0));
@@ -538,9 +597,11 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		if (s->inst != NULL)
 			instances_spawned(s->inst, (uint32_t)m->status, m->pid);
 		log_debug("%s: instance pid %ld", s->name, (long)m->pid);
+		watch_emit_activation(s->name, "connection", m->pid);
 		break;
 	case SUP_INSTANCE_FAILED:
 		service_set_error(s, m->text);
+		watch_emit_start_failed(s->name, m->text, 1);
 		if (s->inst != NULL)
 			instances_spawn_failed(s->inst, (uint32_t)m->status,
 			    m->pid, m->text);
@@ -549,6 +610,7 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		service_record_exit(s, m->status);
 		if (s->inst != NULL)
 			instances_exited(s->inst, m->pid, m->status);
+		watch_emit_exit(s->name, m->pid, m->status, 1);
 		break;
 	case SUP_LOG:
 		log_at(m->status, "%s: %s", s->name, m->text);
@@ -677,6 +739,7 @@ service_free(struct service *s)
 		event_free(s->timer);
 	instances_free(s->inst);
 	output_free(s->out);
+	outring_free(s->ring);
 	lc_free(&s->lc);
 	free(s->drain);
 	free(s->last_error);
@@ -713,6 +776,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 
 	base = b;
 	current = conf;
+	output_set_keeper(service_keep_line);
 	listen_set_base(b);
 	suplinks_init(b);
 	services = xcalloc(conf->nservices, sizeof *services);
@@ -983,6 +1047,7 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 		if (s->ls[i] != NULL)
 			listen_set_cb(s->ls[i], service_listen_cb, s);
 	s->conf = sc;
+	service_keep_limit(s);
 	if (changed && s->lc.sup_running) {
 		if (s->lc.lim.accept && s->lc.state == LC_LISTENING) {
 			s->drain = xreallocarray(s->drain, s->ndrain + 1,
@@ -1039,6 +1104,8 @@ services_free(void)
 {
 	size_t	i;
 
+	/* The last partial lines are logged, not kept: the list goes away. */
+	output_set_keeper(NULL);
 	for (i = 0; i < nservices; i++)
 		service_free(services[i]);
 	for (i = 0; i < nretired; i++)

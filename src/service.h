@@ -15,6 +15,7 @@ struct service_conf;
 struct listener;
 struct addr;
 struct procinfo;
+struct outring;
 struct service;			/* opaque: owned by service.c */
 
 enum service_state {
@@ -83,6 +84,8 @@ int		 service_has_tree(const struct service *);
 void		 service_info(struct service *, struct service_info *,
 		    const struct procinfo *all, size_t nall);
 void		 service_info_free(struct service_info *);
+/* S's last output lines (output-lines), or NULL if it kept none. */
+const struct outring *service_outring(const struct service *);
 
 /* Operator verbs; -1 and *cause on error. */
 int		 service_start(struct service *, char **cause);

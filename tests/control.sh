@@ -182,7 +182,7 @@ for v in (b"PING", b"Status", b"LIST echo"):
     is_error(ask(v + b"\n")[0], "unknown command")'
 ok "wrong argument counts give the usage" py '
 is_error(ask(b"ping x\n")[0], "usage: ping")
-is_error(ask(b"status a b\n")[0], "usage: status [NAME]")
+is_error(ask(b"status a b\n")[0], "usage: status [NAME [logs]]")
 is_error(ask(b"stop\n")[0], "usage: stop NAME")
 is_error(ask(b"reload now\n")[0], "usage: reload")'
 ok "a NUL in a name does not cut it short" py '

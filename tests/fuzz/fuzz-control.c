@@ -3,7 +3,8 @@
  * fuzz-control.c -- the status socket's request line: any bytes are
  * either blank, an unknown command, a usage error, or one verb with at
  * most one argument that lies inside the line, holds no blank and no NUL,
- * and matches the verb's arity. The JSON writer runs on the same bytes:
+ * and matches the verb's arity, and after it at most the one option word
+ * the verb knows (status NAME logs). The JSON writer runs on the same bytes:
  * whatever they are, its text is one line of valid-looking JSON string.
  *
  * Seeds in tests/fuzz/corpus/control/ (see fuzz.h).
@@ -90,7 +91,16 @@ FUZZ_TARGET(control)
 			CHECK(req.arg > req.word);
 		} else
 			CHECK(req.arglen == 0);
+		if (req.opt != NULL) {
+			CHECK(req.arg != NULL && req.opt > req.arg);
+			CHECK(inside(req.opt, req.optlen, line, size));
+			CHECK(blank_free(req.opt, req.optlen));
+		} else
+			CHECK(req.optlen == 0);
 		if (r == CONTROL_PARSE_OK) {
+			CHECK(req.opt == NULL || (req.verb == VERB_STATUS &&
+			    req.optlen == 4 &&
+			    memcmp(req.opt, "logs", 4) == 0));
 			CHECK(memchr(line, '\0', size) == NULL);
 			switch (req.verb) {
 			case VERB_PING:
@@ -104,7 +114,11 @@ FUZZ_TARGET(control)
 			case VERB_RESTART:
 				CHECK(req.arg != NULL && req.mutating);
 				break;
+			case VERB_LOGS:
+				CHECK(req.arg != NULL && !req.mutating);
+				break;
 			case VERB_STATUS:
+			case VERB_WATCH:
 				CHECK(!req.mutating);
 				break;
 			}

@@ -789,6 +789,14 @@ test_integers(void)
 	    "-99999999999999999999999999\n"),
 	    RANGE_ERR(5, "max-per-source", "-99999999999999999999999999", 0,
 	    65536), "max-per-source with a negative overflow");
+	bad(SVC("  output-lines = 1001\n"),
+	    RANGE_ERR(4, "output-lines", "1001", 0, 1000),
+	    "output-lines above 1000");
+	bad(SVC("  output-lines = -1\n"),
+	    RANGE_ERR(4, "output-lines", "-1", 0, 1000), "output-lines -1");
+	if (good(SVC("  output-lines = 0\n"), "output-lines 0"))
+		tap_is_int(conf->services[0].output_lines, 0,
+		    "output-lines 0: none kept");
 	bad(SVC("  stop-timeout = 9223372036854775808\n"),
 	    RANGE_ERR(4, "stop-timeout", "9223372036854775808", 1, 86400),
 	    "stop-timeout 2^63 refused, not wrapped");
@@ -982,6 +990,7 @@ test_defaults(void)
 	tap_is_int(s->max_instances, 64, "max-instances default 64");
 	tap_is_int(s->max_per_source, 0, "max-per-source default 0");
 	tap_is_int(s->socket_mode, 0660, "socket-mode default 0660");
+	tap_is_int(s->output_lines, 20, "output-lines default 20");
 	tap_is_str(s->chdir, "/", "chdir default /");
 	tap_is_str(s->pidfile, NULL, "pidfile default none");
 	tap_ok(s->user == NULL && s->group == NULL, "user, group default none");

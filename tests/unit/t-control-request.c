@@ -2,8 +2,9 @@
 /*
  * t-control-request.c -- the status socket's request line parser
  * (control_parse_request) and its JSON writer (control-json.c): verbs,
- * arity, blanks, CR and NUL; strings escaped like jansson dumps them,
- * invalid UTF-8 escaped as in the log, numbers and seconds.
+ * arity, the option word (status NAME logs), blanks, CR and NUL;
+ * strings escaped like jansson dumps them, invalid UTF-8 escaped as in
+ * the log, numbers and seconds.
  */
 #include "config.h"
 
@@ -90,6 +91,34 @@ main(void)
 	parse_is("ping x", CONTROL_PARSE_USAGE, "ping|x", "ping takes no name");
 	parse_is("status a b", CONTROL_PARSE_USAGE, NULL,
 	    "status takes one name at most");
+	parse_is("status a logs", CONTROL_PARSE_OK, "status|a",
+	    "status NAME logs");
+	control_parse_request("status a \tlogs ", 15, &req);
+	tap_ok(req.opt != NULL && req.optlen == 4 &&
+	    memcmp(req.opt, "logs", 4) == 0, "... the option word, blanks "
+	    "around it");
+	control_parse_request("status a", 8, &req);
+	tap_ok(req.opt == NULL && req.optlen == 0, "no option: opt is NULL");
+	parse_is("status logs", CONTROL_PARSE_OK, "status|logs",
+	    "status logs: a service named logs");
+	parse_is("status a logs x", CONTROL_PARSE_USAGE, NULL,
+	    "nothing after the option");
+	parse_is("status a log", CONTROL_PARSE_USAGE, NULL,
+	    "no abbreviated option");
+	parse_is("status a LOGS", CONTROL_PARSE_USAGE, NULL,
+	    "options are case-sensitive");
+	parse_is("logs echo", CONTROL_PARSE_OK, "logs|echo", "logs NAME");
+	parse_is("logs", CONTROL_PARSE_USAGE, "logs|", "logs needs a name");
+	parse_is("logs echo logs", CONTROL_PARSE_USAGE, NULL,
+	    "logs takes no option");
+	parse_is("stop echo logs", CONTROL_PARSE_USAGE, NULL,
+	    "neither does stop");
+	control_parse_request("logs x", 6, &req);
+	tap_ok(!req.mutating && req.verb == VERB_LOGS &&
+	    strcmp(req.usage, "logs NAME") == 0,
+	    "logs: reading, with its usage");
+	control_parse_request("status", 6, &req);
+	tap_is_str(req.usage, "status [NAME [logs]]", "status's usage");
 	parse_is("start", CONTROL_PARSE_USAGE, "start|", "start needs a name");
 	parse_is("reload now", CONTROL_PARSE_USAGE, NULL, "reload takes none");
 	tap_is_int(parse("status echo\0x", 13, out, sizeof out),
@@ -102,6 +131,11 @@ main(void)
 	    "restart: mutating, with its usage");
 	control_parse_request("list", 4, &req);
 	tap_ok(!req.mutating && req.verb == VERB_LIST, "list: reading");
+	parse_is("watch", CONTROL_PARSE_OK, "watch|", "watch, no name");
+	parse_is("watch echo", CONTROL_PARSE_OK, "watch|echo", "watch NAME");
+	control_parse_request("watch", 5, &req);
+	tap_ok(!req.mutating && req.verb == VERB_WATCH &&
+	    strcmp(req.usage, "watch [NAME]") == 0, "watch: reading");
 	/* The line need not be NUL-terminated: only LEN bytes are read. */
 	tap_is_int(parse("status echoXYZ", 11, out, sizeof out),
 	    CONTROL_PARSE_OK, "only LEN bytes are parsed");

@@ -106,6 +106,7 @@ f_now(void *arg)
 static const struct lc_ops fake_ops = {
 	f_launch, f_stop_tree, f_accept, f_watch, f_open, f_close, f_timer,
 	f_set_error, f_now,
+	NULL,		/* changed: nothing watches */
 };
 
 static struct fake F;
