@@ -17,6 +17,7 @@
 #include "log.h"
 #include "reload.h"
 #include "service.h"
+#include "suplink.h"
 #include "xmalloc.h"
 
 /* Where each gathered socket came from, to give it back on failure. */
@@ -250,6 +251,11 @@ services_reload(struct config *nc, char **cause)
 		return -1;
 	}
 	report_leaving(nc, r);
+	/*
+	 * The spare knows the configs as of its fork: not this one, which
+	 * applying may already start services with. A new spare, then.
+	 */
+	suplinks_config_changed();
 	reload_apply(nc, &g, r);
 	report_log(r);
 	reload_report_clear();

@@ -959,6 +959,7 @@ services_shutdown(void (*done)(void))
 
 	shutting_down = 1;
 	shutdown_done = done;
+	suplinks_shutdown();
 	for (i = 0; i < nservices; i++) {
 		service_event(services[i], LE_STOP, 0);
 		op_close_sockets(services[i]);

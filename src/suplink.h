@@ -44,6 +44,10 @@ void	 suplink_drain(struct suplink *);
 int	 suplinks_reaped(pid_t, int status);
 /* Supervisors, and orphans being stopped, still alive. */
 size_t	 suplinks_busy(void);
+/* A config was loaded: the spare (which knows the old ones) is replaced. */
+void	 suplinks_config_changed(void);
+/* Shutting down: the spare is killed and reaped, no new one is made. */
+void	 suplinks_shutdown(void);
 /* Forget everything: for exit. */
 void	 suplinks_free(void);
 
