@@ -10,6 +10,9 @@ python3 strace clang libclang-rt-dev faketime"
 # handoff = bind (tests/bind*.sh): a Go toolchain and real daemons that
 # bind their own ports. None of them may start as a system service.
 PKGS="$PKGS golang-go memcached lighttpd dnsmasq-base nginx"
+# tests/metrics.sh: promtool checks the metrics text; Debian ships it in
+# the prometheus package, whose server must not start either.
+PKGS="$PKGS prometheus"
 
 missing=""
 for p in $PKGS; do

@@ -24,6 +24,7 @@
 #include "control.h"
 #include "defaults.h"
 #include "log.h"
+#include "metrics.h"
 #include "reload.h"
 #include "sdnotify.h"
 #include "service.h"
@@ -375,6 +376,7 @@ main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
+	metrics_start();
 	log_notice("activator %s running with %zu service%s, status socket %s",
 	    PACKAGE_VERSION, conf->nservices, conf->nservices == 1 ? "" : "s",
 	    status_socket(conf));

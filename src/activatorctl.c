@@ -52,6 +52,7 @@ static const struct command {
 	{ "reload", ARG_NONE },
 	{ "ping", ARG_NONE },
 	{ "version", ARG_NONE },
+	{ "metrics", ARG_NONE },
 	{ "logs", ARG_REQUIRED },
 	{ "watch", ARG_OPTIONAL },
 };
@@ -65,7 +66,7 @@ usage(FILE *f)
 	fprintf(f, "usage: activatorctl [-hjV] [-s socket] command [name]\n"
 	    "commands: list | status [name] | start name | stop name |\n"
 	    "          restart name | reload | ping | version | logs name |\n"
-	    "          watch [name]\n"
+	    "          watch [name] | metrics\n"
 	    "  -j  print the server's JSON reply as is\n"
 	    "  -s  status socket (default " ACTIVATOR_SOCKET ")\n");
 }
@@ -844,6 +845,85 @@ print_status(struct jval services)
 }
 
 /*
+ * metrics: the exposition text as is, for a file that node_exporter's
+ * textfile collector reads. It is text activator wrote for a parser, not
+ * for a terminal, so it goes out unfiltered.
+ */
+static void
+print_metrics(struct jval top)
+{
+	static const char *const keys[] = { "metrics" };
+	struct jval	 m[1];
+	char		*text;
+
+	json_members(top, keys, 1, m);
+	if ((text = json_string(m[0])) == NULL)
+		die(2, "invalid reply from %s: no metrics", socket_path);
+	fputs(text, stdout);
+	free(text);
+}
+
+/* "LABEL: a b c" for the elements of array V, if there are any. */
+static void
+print_names(const char *label, struct jval v)
+{
+	struct jval	 it = { NULL, NULL };
+	char		*item;
+	int		 first = 1;
+
+	while (json_next(v, &it)) {
+		fputs(first ? label : " ", stdout);
+		if (first)
+			fputs(": ", stdout);
+		first = 0;
+		item = scalar(it);
+		put_safe(stdout, item, 0);
+		free(item);
+	}
+	if (!first)
+		putchar('\n');
+}
+
+/*
+ * reload: what changed, a line per kind that is not empty:
+ * "changed: c (restart needed) d", "sockets opened: tcp://...".
+ */
+static void
+print_reload(struct jval top)
+{
+	enum { ADDED, REMOVED, CHANGED, UNCHANGED, SOCKETS, NKEYS };
+	static const char *const keys[NKEYS] = {
+		"added", "removed", "changed", "unchanged", "sockets"
+	};
+	static const char *const skeys[] = { "kept", "opened", "closed" };
+	static const char *const change_keys[] = { "name", "restart_needed" };
+	struct jval	 m[NKEYS], s[3], c[2], it = { NULL, NULL };
+	char		*name;
+	int		 first = 1;
+
+	json_members(top, keys, NKEYS, m);
+	print_names("added", m[ADDED]);
+	print_names("removed", m[REMOVED]);
+	while (json_next(m[CHANGED], &it)) {
+		json_members(it, change_keys, 2, c);
+		fputs(first ? "changed: " : " ", stdout);
+		first = 0;
+		name = json_string(c[0]);
+		put_safe(stdout, name, 0);
+		free(name);
+		if (json_is(c[1], "true"))
+			fputs(" (restart needed)", stdout);
+	}
+	if (!first)
+		putchar('\n');
+	print_names("unchanged", m[UNCHANGED]);
+	json_members(m[SOCKETS], skeys, 3, s);
+	print_names("sockets kept", s[0]);
+	print_names("sockets opened", s[1]);
+	print_names("sockets closed", s[2]);
+}
+
+/*
  * The first line of a watch stream is the answer: an error is reported
  * as for any command (exit 1). Every line is printed as is and flushed,
  * so a pipe sees each event as it happens.
@@ -1076,6 +1156,10 @@ main(int argc, char **argv)
 		print_lines(m[M_LINES]);
 	else if (strcmp(cmd->name, "ping") == 0)
 		puts("pong");
+	else if (strcmp(cmd->name, "metrics") == 0)
+		print_metrics(top);
+	else if (strcmp(cmd->name, "reload") == 0)
+		print_reload(top);
 	else if (strcmp(cmd->name, "version") == 0) {
 		s = json_string(m[M_VERSION]);
 		put_safe(stdout, s, 0);

@@ -382,6 +382,7 @@ static const struct {
 	{ "start-limit-interval", 1, 86400 },
 	{ "max-instances", 1, 65536 },
 	{ "max-per-source", 0, 65536 },
+	{ "idle-timeout", 0, 86400 },
 	{ "output-lines", 0, CONF_OUTPUT_LINES_MAX },
 };
 
@@ -529,6 +530,7 @@ static cfg_opt_t service_opts[] = {
 	SL("deny"),
 	M("socket-mode", CONF_SOCKET_MODE_DEFAULT),
 	K("log-connections", 0),
+	I("idle-timeout", 0),
 	I("output-lines", CONF_OUTPUT_LINES_DEFAULT),
 	CFG_END()
 };
@@ -859,6 +861,35 @@ conf_check_proxy(cfg_t *sec, struct service_conf *s)
 	return bad ? -1 : 0;
 }
 
+/*
+ * idle-timeout stops a daemon that holds no connection: only accept = no
+ * has such a daemon, and only stream sockets have connections to count.
+ */
+static int
+conf_check_idle(cfg_t *sec, struct service_conf *s)
+{
+	const char *name = cfg_title(sec);
+	int	 line = line_of(name, "idle-timeout", 0);
+	size_t	 i;
+
+	s->idle_timeout = (int)cfg_getint(sec, "idle-timeout");
+	if (!is_set(name, "idle-timeout") || s->idle_timeout == 0)
+		return 0;
+	if (s->accept) {
+		conf_error(line, "service %s: idle-timeout needs accept = no: "
+		    "an accept = yes instance ends with its connection", name);
+		return -1;
+	}
+	for (i = 0; i < s->nlisten; i++)
+		if (s->listen[i].socktype != SOCK_STREAM) {
+			conf_error(line, "service %s: idle-timeout needs stream "
+			    "sockets: '%s' has no connections to tell a client "
+			    "by", name, s->listen[i].spec);
+			return -1;
+		}
+	return 0;
+}
+
 /* Build and check one service; errors are recorded, -1 returned. */
 static int
 conf_build_service(cfg_t *sec, struct service_conf *s)
@@ -1026,6 +1057,8 @@ conf_build_service(cfg_t *sec, struct service_conf *s)
 		bad = 1;
 	}
 	if (conf_check_proxy(sec, s) == -1)
+		bad = 1;
+	if (conf_check_idle(sec, s) == -1)
 		bad = 1;
 	if (is_set(name, "socket-mode")) {
 		line = line_of(name, "socket-mode", 0);
@@ -1620,7 +1653,9 @@ conf_service_equal(const struct service_conf *a, const struct service_conf *b)
 	    a->max_per_source != b->max_per_source ||
 	    a->nallow != b->nallow || a->ndeny != b->ndeny ||
 	    a->socket_mode != b->socket_mode ||
-	    a->output_lines != b->output_lines)
+	    a->log_connections != b->log_connections ||
+	    a->output_lines != b->output_lines ||
+	    a->idle_timeout != b->idle_timeout)
 		return 0;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)

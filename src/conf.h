@@ -71,6 +71,9 @@ struct service_conf {
 	size_t		 ndeny;
 	mode_t		 socket_mode;
 	int		 log_connections;	/* accept = yes: a line each */
+	int		 idle_timeout;	/* seconds without a connection before
+					   an accept = no daemon is stopped;
+					   0: never */
 	int		 output_lines;	/* last output lines kept; 0: none */
 };
 

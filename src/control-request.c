@@ -27,6 +27,7 @@ static const struct {
 	{ "stop", VERB_STOP, ARG_REQUIRED, 1, "stop NAME" },
 	{ "restart", VERB_RESTART, ARG_REQUIRED, 1, "restart NAME" },
 	{ "reload", VERB_RELOAD, ARG_NONE, 1, "reload" },
+	{ "metrics", VERB_METRICS, ARG_NONE, 0, "metrics" },
 	{ "logs", VERB_LOGS, ARG_REQUIRED, 0, "logs NAME" },
 	{ "watch", VERB_WATCH, ARG_OPTIONAL, 0, "watch [NAME]" },
 };

@@ -18,6 +18,7 @@ enum control_verb {
 	VERB_STOP,
 	VERB_RESTART,
 	VERB_RELOAD,
+	VERB_METRICS,
 	VERB_LOGS,
 	VERB_WATCH,
 };

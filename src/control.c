@@ -40,8 +40,10 @@
 #include "control-request.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "outring.h"
 #include "proc.h"
+#include "reload.h"
 #include "service.h"
 #include "watch.h"
 #include "xmalloc.h"
@@ -662,6 +664,44 @@ request_service(struct jbuf *b, enum control_verb verb, const char *name)
 	free(cause);
 }
 
+/*
+ * A reload's reply: the services added, removed, changed (with whether
+ * the change waits for a restart) and unchanged, and the sockets kept,
+ * opened and closed.
+ */
+static void
+reply_reload(struct jbuf *b, const struct reload_report *r)
+{
+	size_t	i;
+
+	jbuf_lit(b, "{\"ok\":true");
+	if (r != NULL) {
+		reply_strings(b, ",\"added\":", (const char **)r->added.v,
+		    r->added.n);
+		reply_strings(b, ",\"removed\":", (const char **)r->removed.v,
+		    r->removed.n);
+		jbuf_lit(b, ",\"changed\":[");
+		for (i = 0; i < r->changed.n; i++) {
+			jbuf_lit(b, i > 0 ? ",{\"name\":" : "{\"name\":");
+			jbuf_str(b, r->changed.v[i]);
+			jbuf_lit(b, ",\"restart_needed\":");
+			jbuf_bool(b, r->restart_needed[i]);
+			jbuf_lit(b, "}");
+		}
+		jbuf_lit(b, "]");
+		reply_strings(b, ",\"unchanged\":",
+		    (const char **)r->unchanged.v, r->unchanged.n);
+		reply_strings(b, ",\"sockets\":{\"kept\":",
+		    (const char **)r->kept.v, r->kept.n);
+		reply_strings(b, ",\"opened\":", (const char **)r->opened.v,
+		    r->opened.n);
+		reply_strings(b, ",\"closed\":", (const char **)r->closed.v,
+		    r->closed.n);
+		jbuf_lit(b, "}");
+	}
+	jbuf_lit(b, "}");
+}
+
 static void
 request_reload(struct jbuf *b)
 {
@@ -672,8 +712,22 @@ request_reload(struct jbuf *b)
 	else if (ctl_reload(&cause) == -1)
 		reply_error(b, "%s", cause != NULL ? cause : "failed");
 	else
-		jbuf_lit(b, "{\"ok\":true}");
+		reply_reload(b, reload_last_report());
 	free(cause);
+}
+
+/* The exposition text as one JSON string: it needs no /proc snapshot. */
+static void
+request_metrics(struct jbuf *b)
+{
+	struct jbuf	text;
+
+	memset(&text, 0, sizeof text);
+	metrics_render(&text);
+	jbuf_lit(b, "{\"ok\":true,\"metrics\":");
+	jbuf_strn(b, text.p != NULL ? text.p : "", text.len);
+	jbuf_lit(b, "}");
+	jbuf_free(&text);
 }
 
 static void	client_watch_dropped(void *);
@@ -776,6 +830,9 @@ client_request(struct client *c, const char *line, size_t len,
 		break;
 	case VERB_RELOAD:
 		request_reload(b);
+		break;
+	case VERB_METRICS:
+		request_metrics(b);
 		break;
 	case VERB_WATCH:
 		request_watch(c, b, req.arg != NULL ? arg : NULL);

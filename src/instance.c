@@ -55,6 +55,7 @@ struct instances {
 	struct event	*backoff;	/* accept paused after EMFILE & co */
 	int		 backoff_ms;
 	unsigned long	 accepted, refused, started;
+	uint32_t	 refused_by[REFUSED_NREASONS];	/* for metrics */
 };
 
 struct instances *
@@ -102,23 +103,26 @@ same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 1;	/* unix peers are all one source */
 }
 
-/* allow/deny, before anything is created for the peer. */
-static int
-peer_allowed(const struct service_conf *sc, const struct sockaddr *sa)
+/*
+ * allow/deny, before anything is created for the peer: REFUSED_NREASONS
+ * if it may connect, else which rule refuses it.
+ */
+static enum instances_refusal
+peer_refusal(const struct service_conf *sc, const struct sockaddr *sa)
 {
 	size_t	i;
 
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-		return 1;
+		return REFUSED_NREASONS;
 	for (i = 0; i < sc->ndeny; i++)
 		if (cidr_match(&sc->deny[i], sa))
-			return 0;
+			return REFUSED_DENY;
 	if (sc->nallow == 0)
-		return 1;
+		return REFUSED_NREASONS;
 	for (i = 0; i < sc->nallow; i++)
 		if (cidr_match(&sc->allow[i], sa))
-			return 1;
-	return 0;
+			return REFUSED_NREASONS;
+	return REFUSED_ALLOW;
 }
 
 int
@@ -169,12 +173,13 @@ instances_pause(struct instances *is, const char *why)
 
 static void
 refuse(struct instances *is, const struct sockaddr_storage *peer,
-    const char *why)
+    enum instances_refusal reason, const char *why)
 {
 	char	host[64] = "?";
 	int	port;
 
 	is->refused++;
+	is->refused_by[reason]++;
 	sockaddr_format((const struct sockaddr *)peer, host, sizeof host,
 	    &port);
 	log_info("%s: refused %s: %s", is->name, host, why);
@@ -188,9 +193,11 @@ instances_pass(struct instances *is, int cfd,
 	char	 host[64] = "", why[64];
 	int	 port = 0, n = 0;
 	size_t	 i;
+	enum instances_refusal reason;
 
-	if (!peer_allowed(is->conf, (const struct sockaddr *)peer)) {
-		refuse(is, peer, "by allow/deny");
+	reason = peer_refusal(is->conf, (const struct sockaddr *)peer);
+	if (reason != REFUSED_NREASONS) {
+		refuse(is, peer, reason, "by allow/deny");
 		close(cfd);
 		return;
 	}
@@ -200,7 +207,7 @@ instances_pass(struct instances *is, int cfd,
 		if (n >= is->conf->max_per_source) {
 			snprintf(why, sizeof why, "max-per-source %d reached",
 			    is->conf->max_per_source);
-			refuse(is, peer, why);
+			refuse(is, peer, REFUSED_MAX_PER_SOURCE, why);
 			close(cfd);
 			return;
 		}
@@ -211,6 +218,7 @@ instances_pass(struct instances *is, int cfd,
 	if (suplink_send_conn(link, cfd, is->next_id, host, port) == -1) {
 		log_warn("%s: cannot pass a connection from %s to the "
 		    "supervisor", is->name, host[0] != '\0' ? host : "local");
+		is->refused_by[REFUSED_ERROR]++;
 		close(cfd);
 		if (errno == EAGAIN || errno == ENOBUFS || errno == ENOMEM)
 			instances_pause(is, "supervisor busy");
@@ -423,4 +431,28 @@ unsigned long
 instances_started(const struct instances *is)
 {
 	return is->started;
+}
+
+const char *
+instances_refusal_name(enum instances_refusal r)
+{
+	switch (r) {
+	case REFUSED_DENY:
+		return "deny";
+	case REFUSED_ALLOW:
+		return "allow";
+	case REFUSED_MAX_PER_SOURCE:
+		return "max_per_source";
+	case REFUSED_ERROR:
+		return "error";
+	case REFUSED_NREASONS:
+		break;
+	}
+	return "unknown";
+}
+
+unsigned long
+instances_refused_by(const struct instances *is, enum instances_refusal r)
+{
+	return r < REFUSED_NREASONS ? is->refused_by[r] : 0;
 }

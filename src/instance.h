@@ -44,4 +44,16 @@ unsigned long	 instances_accepted(const struct instances *);
 unsigned long	 instances_refused(const struct instances *);
 unsigned long	 instances_started(const struct instances *);
 
+/* Why a connection was closed unserved: the metrics' reason label. */
+enum instances_refusal {
+	REFUSED_DENY,		/* a deny rule matched the peer */
+	REFUSED_ALLOW,		/* allow is set and none matched */
+	REFUSED_MAX_PER_SOURCE,
+	REFUSED_ERROR,		/* it could not reach the supervisor */
+	REFUSED_NREASONS,
+};
+const char	*instances_refusal_name(enum instances_refusal);
+unsigned long	 instances_refused_by(const struct instances *,
+		    enum instances_refusal);
+
 #endif /* ACTIVATOR_INSTANCE_H */

@@ -29,6 +29,7 @@ static const char *const state_names[] = {
 	[LC_FAILED] = "failed",
 	[LC_STOPPED] = "stopped",
 	[LC_REMOVED] = "removed",
+	[LC_STOP_IDLE] = "stopping (idle)",
 };
 
 static const char *const event_names[] = {
@@ -42,18 +43,21 @@ static const char *const event_names[] = {
 	[LE_STOP] = "stop",
 	[LE_RESTART] = "restart",
 	[LE_REMOVE] = "remove",
+	[LE_IDLE] = "idle",
 };
 
 const char *
 lc_state_name(enum lc_state st)
 {
-	return st <= LC_REMOVED ? state_names[st] : "?";
+	return (size_t)st < sizeof state_names / sizeof state_names[0] &&
+	    state_names[st] != NULL ? state_names[st] : "?";
 }
 
 const char *
 lc_event_name(enum lc_event ev)
 {
-	return ev <= LE_REMOVE ? event_names[ev] : "?";
+	return (size_t)ev < sizeof event_names / sizeof event_names[0] &&
+	    event_names[ev] != NULL ? event_names[ev] : "?";
 }
 
 /* What `status` shows for each internal state. */
@@ -73,6 +77,7 @@ lc_shown(enum lc_state st)
 	case LC_STOP_TO_STOPPED:
 	case LC_STOP_TO_RESTART:
 	case LC_STOP_TO_REMOVE:
+	case LC_STOP_IDLE:
 		return SERVICE_STOPPING;
 	case LC_FAILED:
 		return SERVICE_FAILED;
@@ -273,6 +278,10 @@ lc_tree_gone(struct lifecycle *lc, int bad)
 	case LC_STOP_TO_REMOVE:
 		lc_set(lc, LC_REMOVED);
 		return;
+	case LC_STOP_IDLE:
+		/* Not a failure nor an end: no restart policy applies. */
+		lc_listen(lc);
+		return;
 	case LC_FAILED:
 	case LC_STOPPED:
 	case LC_REMOVED:
@@ -350,6 +359,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 		case LE_READY:
 		case LE_START_FAILED:
 		case LE_MAIN_EXITED:
+		case LE_IDLE:
 			return 0;
 		}
 		break;
@@ -382,6 +392,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 			lc->ops->watch(lc->arg, 0);
 			return 0;
 		case LE_START:
+		case LE_IDLE:
 			return 0;
 		}
 		break;
@@ -409,6 +420,9 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 		case LE_START_FAILED:	/* a late report: the daemon ends */
 			lc_stop(lc, LC_STOP_CRASHED);
 			return 0;
+		case LE_IDLE:		/* back to listening once it is down */
+			lc_stop(lc, LC_STOP_IDLE);
+			return 0;
 		case LE_READY:
 		case LE_TIMER:
 		case LE_START:
@@ -422,6 +436,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 	case LC_STOP_TO_STOPPED:
 	case LC_STOP_TO_RESTART:
 	case LC_STOP_TO_REMOVE:
+	case LC_STOP_IDLE:
 		switch (ev) {
 		case LE_SUP_GONE:
 			lc_tree_gone(lc, bad);
@@ -450,6 +465,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 		case LE_READY:
 		case LE_START_FAILED:
 		case LE_TIMER:
+		case LE_IDLE:
 			return 0;
 		}
 		break;
@@ -487,6 +503,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 		case LE_READY:
 		case LE_START_FAILED:
 		case LE_MAIN_EXITED:
+		case LE_IDLE:
 			return 0;
 		}
 		break;
@@ -510,6 +527,7 @@ lc_event(struct lifecycle *lc, enum lc_event ev, int bad)
 		case LE_START_FAILED:
 		case LE_MAIN_EXITED:
 		case LE_TIMER:
+		case LE_IDLE:
 			return 0;
 		}
 		break;

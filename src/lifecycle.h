@@ -28,6 +28,7 @@ enum lc_state {
 	LC_FAILED,		/* held off after a failure */
 	LC_STOPPED,		/* stopped by the operator: sockets closed */
 	LC_REMOVED,		/* removed by reload; nothing left */
+	LC_STOP_IDLE,		/* idle-timeout: listening next */
 };
 
 enum lc_event {
@@ -41,6 +42,7 @@ enum lc_event {
 	LE_STOP,
 	LE_RESTART,
 	LE_REMOVE,		/* reload dropped the service */
+	LE_IDLE,		/* idle-timeout passed (idle.c) */
 };
 
 /* What the machine asks its owner to do. */

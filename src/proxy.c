@@ -76,6 +76,7 @@ struct proxy {
 	struct relay_stats reported;
 	long long	 reported_at;
 	long long	 connect_logged;
+	int		 held;		/* idle stop: accept nothing for now */
 };
 
 static long long
@@ -505,8 +506,8 @@ proxy_update(struct proxy *p)
 	struct relay_stats st;
 	long long now = now_ms(), next = 0;
 
-	proxy_listen(p, p->ready && !p->stopped && p->pause_until == 0 &&
-	    p->nwaiting == 0 && relay_count(p->r) < p->limit);
+	proxy_listen(p, p->ready && !p->stopped && !p->held &&
+	    p->pause_until == 0 && p->nwaiting == 0 && relay_count(p->r) < p->limit);
 	proxy_report(p, now);
 	if (p->probing) {
 		next_at(&next, p->deadline);
@@ -561,6 +562,14 @@ proxy_stop(struct proxy *p)
 	p->nwaiting = 0;
 	p->retry_at = 0;
 	proxy_update(p);
+}
+
+size_t
+proxy_hold(struct proxy *p, int on)
+{
+	p->held = on;
+	proxy_update(p);
+	return relay_count(p->r) + p->nwaiting;
 }
 
 void

@@ -35,6 +35,11 @@ void		 proxy_run(struct proxy *);
 /* The program is up by its type: connect to proxy-to until it answers. */
 void		 proxy_probe(struct proxy *);
 int		 proxy_ready(const struct proxy *);
+/*
+ * Idle stop: hold (1) or take (0) new clients; the live relayed
+ * connections and clients waiting to be relayed.
+ */
+size_t		 proxy_hold(struct proxy *, int on);
 /* Stop accepting; relayed connections go on until proxy_free(). */
 void		 proxy_stop(struct proxy *);
 /* Deliver what is here, close every connection, report, free. */

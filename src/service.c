@@ -24,16 +24,20 @@
 #include "addr.h"
 #include "bindtrap.h"
 #include "conf.h"
+#include "idle.h"
 #include "instance.h"
 #include "lifecycle.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "outring.h"
 #include "proc.h"
 #include "proxy.h"
 #include "relay.h"
+#include "reload.h"
 #include "service.h"
+#include "sockdiag.h"
 #include "spawn.h"
 #include "suplink.h"
 #include "watch.h"
@@ -72,6 +76,13 @@ struct service {
 	struct service_proxy {
 		struct relay_stats total, sup;
 	} *proxy;
+	/* metrics: kept across reloads, like the other counters */
+	uint32_t	 start_failures;
+	int		 idle_diag_failed;	/* idle-timeout: logged once
+						   per streak */
+	double		 ready_wall;	/* Unix time of the last ready; 0 */
+	/* idle-timeout: watched while running (idle.c) */
+	struct idle	*idle;
 };
 
 static struct event_base *base;
@@ -271,6 +282,7 @@ op_launch(void *arg, const char *why)
 	}
 	if (s->sup == NULL) {
 		log_error("%s: cannot start: %s", s->name, cause);
+		s->start_failures++;
 		service_set_error(s, cause);
 		watch_emit_start_failed(s->name, cause, 0);
 		free(cause);
@@ -428,10 +440,107 @@ static const struct lc_ops service_lc_ops = {
 	.changed = op_changed,
 };
 
+/* ---- IDLE HOOK: idle-timeout, carried out for idle.c ---- */
+
+/* A connection, or a client waiting, on any of the sockets? */
+static int
+idle_op_busy(void *arg)
+{
+	struct service *s = arg;
+	unsigned long conns, queued;
+	size_t	 i;
+
+	/* The relay knows its connections; the program sees no other. */
+	if (s->conf->handoff == HANDOFF_PROXY)
+		return s->proxy != NULL && s->proxy->total.conns > 0;
+	for (i = 0; i < s->conf->nlisten; i++) {
+		if (s->ls[i] == NULL)
+			continue;
+		if (sockdiag_count(listen_fd(s->ls[i]), &conns, &queued) ==
+		    -1) {
+			if (!s->idle_diag_failed)
+				log_warn("%s: idle-timeout: cannot count the "
+				    "connections on %s (not stopped while "
+				    "this lasts)", s->name,
+				    listen_spec(s->ls[i]));
+			s->idle_diag_failed = 1;
+			return -1;
+		}
+		if (conns + queued > 0)
+			return 1;
+	}
+	s->idle_diag_failed = 0;
+	return 0;
+}
+
+static void
+idle_op_freeze(void *arg, int on)
+{
+	struct service *s = arg;
+
+	if (s->sup != NULL && suplink_freeze(s->sup, on) == -1)
+		log_warn("%s: cannot ask supervisor %ld to %s the tree",
+		    s->name, (long)suplink_pid(s->sup), on ? "freeze" : "thaw");
+}
+
+static void	service_event(struct service *, enum lc_event, int);
+
+static void
+idle_op_stop(void *arg)
+{
+	service_event(arg, LE_IDLE, 0);
+}
+
+static const struct idle_ops service_idle_ops = {
+	.busy = idle_op_busy,
+	.freeze = idle_op_freeze,
+	.stop = idle_op_stop,
+};
+
+/* Watched while an accept = no daemon with idle-timeout runs. */
+static void
+service_idle_sync(struct service *s)
+{
+	int	 want = s->lc.state == LC_RUNNING && !s->conf->accept &&
+	    s->conf->idle_timeout > 0;
+
+	if (s->idle != NULL && (!want ||
+	    idle_timeout(s->idle) != s->conf->idle_timeout)) {
+		idle_free(s->idle);
+		s->idle = NULL;
+	}
+	if (want && s->idle == NULL) {
+		s->idle_diag_failed = 0;
+		s->idle = idle_new(s->name, s->conf->idle_timeout,
+		    &service_idle_ops, s);
+	}
+}
+
+static double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A start that ends before readiness (failed, timed out, exited, lost
+ * its supervisor) is a start failure, whichever event says so.
+ */
 static void
 service_event(struct service *s, enum lc_event ev, int bad)
 {
+	enum lc_state was = s->lc.state;
+
 	lc_event(&s->lc, ev, bad);
+	if (was == LC_STARTING && (s->lc.state == LC_STOP_START_FAILED ||
+	    s->lc.state == LC_FAILED))
+		s->start_failures++;
+	else if (was != LC_RUNNING && s->lc.state == LC_RUNNING)
+		s->ready_wall = now_wall();
+	service_idle_sync(s);
 }
 
 /* ---- events from sockets and timers ---- */
@@ -621,6 +730,7 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 		watch_emit_activation(s->name, "connection", m->pid);
 		break;
 	case SUP_INSTANCE_FAILED:
+		s->start_failures++;
 		service_set_error(s, m->text);
 		watch_emit_start_failed(s->name, m->text, 1);
 		if (s->inst != NULL)
@@ -639,6 +749,10 @@ service_sup_msg(void *arg, struct suplink *l, const struct sup_msg *m, int fd)
 	case SUP_PROXY:
 		if (l == s->sup)
 			service_proxy_stats(s, m->text);
+		break;
+	case SUP_FROZEN:		/* IDLE HOOK */
+		if (l == s->sup && s->idle != NULL)
+			idle_frozen(s->idle, m->status);
 		break;
 	default:
 		log_warnx("%s: unknown record %u from supervisor %ld", s->name,
@@ -755,6 +869,7 @@ service_free(struct service *s)
 
 	if (s == NULL)
 		return;
+	idle_free(s->idle);
 	for (i = 0; i < s->conf->nlisten; i++)
 		listen_close(s->ls[i]);
 	if (s->ls != &s->ls_one)
@@ -803,6 +918,7 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 	output_set_keeper(service_keep_line);
 	listen_set_base(b);
 	suplinks_init(b);
+	idle_init(b);
 	services = xcalloc(conf->nservices, sizeof *services);
 	for (i = 0; i < conf->nservices; i++) {
 		struct service *s = service_new(&conf->services[i]);
@@ -828,7 +944,10 @@ services_init(struct event_base *b, struct config *conf, char **cause)
 int
 service_start(struct service *s, char **cause)
 {
-	if (lc_event(&s->lc, LE_START, 0) == -1) {
+	int	 r = lc_event(&s->lc, LE_START, 0);
+
+	service_idle_sync(s);
+	if (r == -1) {
 		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
 		    "cannot open the sockets");
 		return -1;
@@ -847,7 +966,10 @@ service_stop(struct service *s, char **cause)
 int
 service_restart(struct service *s, char **cause)
 {
-	if (lc_event(&s->lc, LE_RESTART, 0) == -1) {
+	int	 r = lc_event(&s->lc, LE_RESTART, 0);
+
+	service_idle_sync(s);
+	if (r == -1) {
 		xasprintf(cause, "%s", s->last_error != NULL ? s->last_error :
 		    "cannot open the sockets");
 		return -1;
@@ -862,6 +984,7 @@ services_shutdown(void (*done)(void))
 
 	shutting_down = 1;
 	shutdown_done = done;
+	suplinks_shutdown();
 	for (i = 0; i < nservices; i++) {
 		service_event(services[i], LE_STOP, 0);
 		op_close_sockets(services[i]);
@@ -988,6 +1111,39 @@ service_info(struct service *s, struct service_info *info,
 		info_add_tree(info, all, nall, s->drain[i]);
 }
 
+/* The numbers of the metrics verb (metrics.c renders them). */
+void
+service_metrics(const struct service *s, struct service_metrics *m)
+{
+	int	r;
+
+	memset(m, 0, sizeof *m);
+	m->name = s->name;
+	m->state = lc_shown(s->lc.state);
+	m->accept = s->conf->accept;
+	m->proxy = s->conf->handoff == HANDOFF_PROXY;
+	if (s->inst != NULL) {
+		m->activations = instances_started(s->inst);
+		m->instances = instances_live(s->inst);
+		m->accepted = instances_accepted(s->inst);
+		for (r = 0; r < REFUSED_NREASONS; r++)
+			m->refused[r] = instances_refused_by(s->inst,
+			    (enum instances_refusal)r);
+	} else
+		m->activations = s->lc.launches;
+	if (m->proxy)
+		m->accepted = s->proxy != NULL ? s->proxy->total.total : 0;
+	m->restarts = s->lc.restarts;
+	m->start_failures = s->start_failures;
+	if (s->proxy != NULL) {
+		m->proxy_conns = s->proxy->total.conns;
+		m->proxy_bytes_in = s->proxy->total.bytes_in;
+		m->proxy_bytes_out = s->proxy->total.bytes_out;
+	}
+	m->ready_wall = s->ready_wall;
+	m->ready_time = s->ready_time;
+}
+
 /* ---- reload's steps ---- */
 
 int
@@ -1056,12 +1212,12 @@ service_launch_changed(const struct service_conf *a,
  * changed applies at its next start. Instances spawned from now on use
  * the new settings: a supervisor of the old ones drains.
  */
-void
+int
 service_reconfigure(struct service *s, const struct service_conf *sc,
     struct listener **ls)
 {
 	size_t	i;
-	int	changed = service_launch_changed(s->conf, sc);
+	int	changed = service_launch_changed(s->conf, sc), pending = 0;
 
 	for (i = 0; i < s->conf->nlisten; i++)
 		listen_close(s->ls[i]);	/* addresses dropped */
@@ -1084,12 +1240,33 @@ service_reconfigure(struct service *s, const struct service_conf *sc,
 			s->sup = NULL;
 			s->lc.sup_running = 0;
 		} else
-			s->restart_pending = 1;
+			s->restart_pending = pending = 1;
 	}
 	if (!s->lc.sup_running)
 		service_limits(s);
 	else if (s->inst != NULL)
 		instances_set_conf(s->inst, sc);
+	service_idle_sync(s);	/* idle-timeout applies at once */
+	return pending;
+}
+
+const struct service_conf *
+service_conf(const struct service *s)
+{
+	return s->conf;
+}
+
+size_t
+service_nsockets(const struct service *s)
+{
+	return s->conf->nlisten;
+}
+
+const char *
+service_socket_spec(const struct service *s, size_t i)
+{
+	return i < s->conf->nlisten && s->ls[i] != NULL ? s->conf->listen[i].spec :
+	    NULL;
 }
 
 void
@@ -1148,6 +1325,7 @@ services_free(void)
 	nold_confs = 0;
 	conf_free(current);
 	current = NULL;
+	reload_report_clear();
 	suplinks_free();
 	output_streams_free();
 }

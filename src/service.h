@@ -101,9 +101,17 @@ struct listener	*services_take_listener(const struct addr *,
 void		 service_put_listener(struct service *, size_t idx,
 		    struct listener *);
 struct service	*service_new(const struct service_conf *);
-/* Point S at SC with the sockets LS (SC->nlisten of them, owned now). */
-void		 service_reconfigure(struct service *,
+/*
+ * Point S at SC with the sockets LS (SC->nlisten of them, owned now).
+ * 1 if the change waits for a restart of the running daemon.
+ */
+int		 service_reconfigure(struct service *,
 		    const struct service_conf *, struct listener **ls);
+/* For the reload report: S's settings, and its sockets still open. */
+const struct service_conf *service_conf(const struct service *);
+size_t		 service_nsockets(const struct service *);
+/* The listen address of S's socket I if it is open, else NULL. */
+const char	*service_socket_spec(const struct service *, size_t i);
 /* Install the new list and config; removed services are retired. */
 void		 services_replace(struct service **next, size_t n,
 		    struct config *);

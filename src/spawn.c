@@ -105,6 +105,13 @@ spawn_find_handled(void)
 	}
 }
 
+/* Look up now what the first spawn would (a spare supervisor). */
+void
+spawn_prepare(void)
+{
+	spawn_find_handled();
+}
+
 /* After a fork that closed every inherited descriptor: open afresh. */
 void
 spawn_forget(void)

@@ -32,6 +32,7 @@ struct spawn_req {
 
 int	spawn_init(void);
 void	spawn_forget(void);
+void	spawn_prepare(void);
 void	spawn_set_nofile(const struct rlimit *);
 /* The child's pid, or -1 with errno and *cause saying what failed. */
 pid_t	spawn_child(const struct spawn_req *, char **cause);

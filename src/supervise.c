@@ -49,6 +49,8 @@
 /* How long a session leader must live before fork-once counts as done. */
 #define SUP_SETTLE_MS	200
 #define SUP_TICK_MS	100
+#define FREEZE_CHECK_MS	10	/* idle stop: look for the tree stopped */
+#define FREEZE_TRIES	100	/* ... this many times, then give up */
 /* Exit status after a failure already reported to the core. */
 #define SUP_EXIT_REPORTED	0
 
@@ -88,6 +90,9 @@ struct sup {
 	struct bindtrap	*trap;		/* handoff = bind, else NULL */
 	int		 type_ready;	/* ... ready by type, claims missing */
 	struct proxy	*proxy;		/* handoff = proxy, else NULL */
+	int		 frozen;	/* idle stop: the tree was SIGSTOPped */
+	int		 freeze_tries;
+	long long	 freeze_check_at; /* ms; 0: no freeze to confirm */
 };
 
 static long long
@@ -887,6 +892,83 @@ sup_exit(struct sup *s, int status)
 	_exit(status);
 }
 
+/* IDLE HOOK: is every process of the tree stopped (or ended)? */
+static int
+sup_tree_stopped(struct sup *s)
+{
+	struct procinfo *all;
+	pid_t	*tree;
+	size_t	 n, ntree, i, j;
+	int	 stopped = 1;
+
+	all = proc_scan(&n);
+	tree = proc_descendants(all, n, s->self, &ntree);
+	for (i = 0; i < ntree && stopped; i++) {
+		for (j = 0; j < n && all[j].pid != tree[i]; j++)
+			;
+		if (j < n && all[j].state != 'T' && all[j].state != 't' &&
+		    all[j].state != 'Z' && all[j].state != 'X')
+			stopped = 0;
+	}
+	free(tree);
+	free(all);
+	return stopped;
+}
+
+/*
+ * IDLE HOOK: freeze the tree for the core's final look before an idle
+ * stop, so no process can accept a client meanwhile. SIGSTOP is not
+ * synchronous: the answer waits until every process shows as stopped
+ * (a process forked meanwhile is stopped at the next look). handoff =
+ * proxy: the program sees no client but through us, so holding new
+ * clients back is enough, and the answer is the live relays.
+ */
+static void
+sup_freeze(struct sup *s, int on)
+{
+	if (on && s->stopping) {
+		sup_report(s, SUP_FROZEN, 0, -1, NULL);
+		return;
+	}
+	if (s->proxy != NULL) {
+		size_t	 n = proxy_hold(s->proxy, on);
+		if (on)
+			sup_report(s, SUP_FROZEN, 0, n > INT32_MAX ? INT32_MAX :
+			    (int)n, NULL);
+		return;
+	}
+	if (on) {
+		s->frozen = 1;
+		s->freeze_tries = 0;
+		sup_signal_tree(s, SIGSTOP);
+		s->freeze_check_at = now_ms();
+	} else if (s->frozen) {
+		s->frozen = 0;
+		s->freeze_check_at = 0;
+		sup_signal_tree(s, SIGCONT);
+	}
+}
+
+static void
+sup_freeze_check(struct sup *s)
+{
+	if (sup_tree_stopped(s)) {
+		s->freeze_check_at = 0;
+		sup_report(s, SUP_FROZEN, 0, 0, NULL);
+		return;
+	}
+	if (++s->freeze_tries >= FREEZE_TRIES) {
+		/* The core thaws the tree on this answer. */
+		s->freeze_check_at = 0;
+		sup_log(s, LOG_WARNING, "idle stop: the tree did not stop "
+		    "within %d ms", FREEZE_TRIES * FREEZE_CHECK_MS);
+		sup_report(s, SUP_FROZEN, 0, -1, NULL);
+		return;
+	}
+	sup_signal_tree(s, SIGSTOP);
+	s->freeze_check_at = now_ms() + FREEZE_CHECK_MS;
+}
+
 /* Is anything of ours left: a process below us, or a child to reap? */
 static int
 sup_tree_empty(struct sup *s)
@@ -927,8 +1009,16 @@ sup_on_deadlines(struct sup *s)
 	if (s->pidfile_at && s->pidfile_at <= now && !s->ready &&
 	    !s->stopping)
 		sup_read_pidfile(s);
+	if (s->freeze_check_at && s->freeze_check_at <= now && !s->stopping)
+		sup_freeze_check(s);
 	if (s->stopping) {
 		sup_signal_tree(s, s->kill_at <= now ? SIGKILL : SIGTERM);
+		/* IDLE HOOK: frozen processes see their TERM once thawed. */
+		if (s->frozen) {
+			s->frozen = 0;
+			s->freeze_check_at = 0;
+			sup_signal_tree(s, SIGCONT);
+		}
 		if (sup_tree_empty(s))
 			sup_exit(s, 0);
 		next = now + SUP_TICK_MS;
@@ -941,6 +1031,8 @@ sup_on_deadlines(struct sup *s)
 		next = s->settle_at;
 	if (s->pidfile_at && (next == 0 || s->pidfile_at < next))
 		next = s->pidfile_at;
+	if (s->freeze_check_at && (next == 0 || s->freeze_check_at < next))
+		next = s->freeze_check_at;
 	return next;
 }
 
@@ -1052,6 +1144,9 @@ sup_on_core(struct sup *s)
 		case SUP_CLAIM_TIMEOUT:		/* BINDTRAP HOOK */
 			sup_claim_timeout(s);
 			break;
+		case SUP_FREEZE:		/* IDLE HOOK */
+			sup_freeze(s, m.status == 1);
+			break;
 		default:
 			break;
 		}
@@ -1131,17 +1226,13 @@ sup_loop(struct sup *s)
 	}
 }
 
-/* Before the loop: reset what a fork of activator inherited. */
+/* Activator's handlers must never run here: all back to default. */
 static void
-sup_setup(struct sup *s, const struct sup_params *p, int fd)
+sup_reset_signals(sigset_t *mask)
 {
 	struct sigaction sa;
-	sigset_t mask;
-	char	 name[16];
-	int	 keep[CONF_MAX_LISTEN + 2], sig, nkeep = 0;
-	size_t	 k;
+	int	 sig;
 
-	/* Activator's handlers must never run here: all back to default. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
@@ -1151,42 +1242,76 @@ sup_setup(struct sup *s, const struct sup_params *p, int fd)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	/* SIGTERM stops the tree like a stop request; others are ignored. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_SETMASK, &mask, NULL);
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGTERM);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+}
 
+static void
+sup_init_state(struct sup *s, int fd)
+{
 	memset(s, 0, sizeof *s);
-	s->conf = p->conf;
 	s->fd = fd;
 	s->self = getpid();
 	s->main_pidfd = s->notify_fd = s->sig_fd = -1;
-	s->out_fd = p->out_fd;
-	keep[nkeep++] = fd;
-	if (p->out_fd != -1)
-		keep[nkeep++] = p->out_fd;
-	for (k = 0; k < p->nfds && k < CONF_MAX_LISTEN; k++) {
-		struct stat st;
-		keep[nkeep++] = p->fds[k];
-		if (fstat(p->fds[k], &st) == 0 && s->ninodes < 64)
-			s->inodes[s->ninodes++] = st.st_ino;
-	}
-	sup_close_inherited(keep, (size_t)nkeep);
-	spawn_forget();
-	snprintf(name, sizeof name, "sup:%s", p->conf->name);
-	prctl(PR_SET_NAME, name);
+	s->out_fd = -1;
+}
 
+/* Subreaper and signalfd: what makes this process a supervisor. */
+static void
+sup_become(struct sup *s, const sigset_t *mask)
+{
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
 		sup_report(s, SUP_FAILED, 0, -1, "supervisor: "
 		    "PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 		_exit(SUP_EXIT_REPORTED);
 	}
-	if ((s->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) ==
+	if ((s->sig_fd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK)) ==
 	    -1) {
 		sup_report(s, SUP_FAILED, 0, -1, "supervisor: signalfd: %s",
 		    strerror(errno));
 		_exit(SUP_EXIT_REPORTED);
 	}
+}
+
+/* The service's part: its config, output and sockets' inodes. */
+static void
+sup_adopt(struct sup *s, const struct sup_params *p)
+{
+	char	 name[16];
+	size_t	 k;
+
+	s->conf = p->conf;
+	s->out_fd = p->out_fd;
+	for (k = 0; k < p->nfds && k < CONF_MAX_LISTEN; k++) {
+		struct stat st;
+		if (fstat(p->fds[k], &st) == 0 && s->ninodes < 64)
+			s->inodes[s->ninodes++] = st.st_ino;
+	}
+	snprintf(name, sizeof name, "sup:%s", p->conf->name);
+	prctl(PR_SET_NAME, name);
+}
+
+/* Before the loop: reset what a fork of activator inherited. */
+static void
+sup_setup(struct sup *s, const struct sup_params *p, int fd)
+{
+	sigset_t mask;
+	int	 keep[CONF_MAX_LISTEN + 2], nkeep = 0;
+	size_t	 k;
+
+	sup_reset_signals(&mask);
+	sup_init_state(s, fd);
+	keep[nkeep++] = fd;
+	if (p->out_fd != -1)
+		keep[nkeep++] = p->out_fd;
+	for (k = 0; k < p->nfds && k < CONF_MAX_LISTEN; k++)
+		keep[nkeep++] = p->fds[k];
+	sup_close_inherited(keep, (size_t)nkeep);
+	spawn_forget();
+	sup_adopt(s, p);
+	sup_become(s, &mask);
 }
 
 /*
@@ -1309,6 +1434,236 @@ supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 	if (pid == 0) {
 		close(sv[0]);
 		sup_main(p, sv[1]);
+	}
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (pid == -1) {
+		xasprintf(cause, "fork: %s", strerror(saved));
+		close(sv[0]);
+		errno = saved;
+		return -1;
+	}
+	*core_fd = sv[0];
+	return pid;
+}
+
+/*
+ * SUP_ASSIGN's text. The config is named by its address: the spare is a
+ * fork of the core, and the core only assigns a spare forked after the
+ * config was loaded, so the address holds the same config in both. The
+ * name is checked all the same.
+ */
+struct sup_assign {
+	uint64_t	 conf;
+	int32_t		 mode;
+	int32_t		 nfds;
+	int32_t		 has_out;
+	int32_t		 backlog;
+	char		 name[200];
+};
+
+#define SUP_ASSIGN_MAXFDS	(CONF_MAX_LISTEN + 1)
+_Static_assert(sizeof(struct sup_assign) <= sizeof(((struct sup_msg *)0)->text),
+    "struct sup_assign must fit in a record's text");
+
+int
+supervise_assign(int fd, const struct sup_params *p)
+{
+	union {
+		char	 buf[CMSG_SPACE(sizeof(int) * SUP_ASSIGN_MAXFDS)];
+		struct cmsghdr align;
+	} u;
+	struct sup_assign a;
+	struct sup_msg m;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	int	 fds[SUP_ASSIGN_MAXFDS], nfds = 0;
+	size_t	 k;
+	ssize_t	 n;
+
+	if (p->nfds > CONF_MAX_LISTEN ||
+	    strlen(p->conf->name) >= sizeof a.name) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&a, 0, sizeof a);
+	a.conf = (uint64_t)(uintptr_t)p->conf;
+	a.mode = (int32_t)p->mode;
+	a.nfds = (int32_t)p->nfds;
+	a.has_out = p->out_fd != -1;
+	a.backlog = p->backlog;
+	memcpy(a.name, p->conf->name, strlen(p->conf->name));
+	if (p->out_fd != -1)
+		fds[nfds++] = p->out_fd;
+	for (k = 0; k < p->nfds; k++)
+		fds[nfds++] = p->fds[k];
+
+	memset(&m, 0, sizeof m);
+	m.version = SUP_MSG_VERSION;
+	m.type = SUP_ASSIGN;
+	memcpy(m.text, &a, sizeof a);
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = &m;
+	iov.iov_len = sizeof m;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (nfds > 0) {
+		memset(&u, 0, sizeof u);
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
+	}
+	do
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof m ? 0 : -1;
+}
+
+/* The assignment and its descriptors; -1 on EOF or error. */
+static int
+sup_spare_recv(int fd, struct sup_msg *m, int *fds, size_t *nfds)
+{
+	union {
+		char	 buf[CMSG_SPACE(sizeof(int) * SUP_ASSIGN_MAXFDS)];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	size_t	 n;
+	ssize_t	 r;
+
+	*nfds = 0;
+	memset(&msg, 0, sizeof msg);
+	iov.iov_base = m;
+	iov.iov_len = sizeof *m;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof u.buf;
+	do
+		r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (*nfds + n > SUP_ASSIGN_MAXFDS)
+			n = SUP_ASSIGN_MAXFDS - *nfds;
+		memcpy(fds + *nfds, CMSG_DATA(cm), n * sizeof(int));
+		*nfds += n;
+	}
+	if (r != (ssize_t)sizeof *m || m->version != SUP_MSG_VERSION ||
+	    m->type != SUP_ASSIGN || (msg.msg_flags & MSG_CTRUNC))
+		return -1;
+	return 0;
+}
+
+/*
+ * The spare: everything a supervisor does before it knows its service,
+ * done ahead; then wait for the assignment and be that supervisor.
+ */
+static void __attribute__((noreturn))
+sup_spare_main(int fd)
+{
+	struct sup s;
+	struct sup_params p;
+	struct sup_assign a;
+	struct sup_msg m;
+	struct pollfd pfd[2];
+	struct signalfd_siginfo si;
+	sigset_t mask;
+	int	 fds[SUP_ASSIGN_MAXFDS];
+	size_t	 nfds;
+
+	sup_reset_signals(&mask);
+	sup_init_state(&s, fd);
+	sup_close_inherited(&fd, 1);
+	spawn_forget();
+	/* What the first spawn would look up: now, not on the way. */
+	if (spawn_init() == -1)
+		_exit(1);
+	spawn_prepare();
+	prctl(PR_SET_NAME, SUP_SPARE_NAME);
+	sup_become(&s, &mask);
+
+	for (;;) {
+		pfd[0].fd = fd;
+		pfd[1].fd = s.sig_fd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			_exit(1);
+		if (pfd[1].revents != 0)
+			while (read(s.sig_fd, &si, sizeof si) > 0)
+				if (si.ssi_signo == SIGTERM)
+					_exit(0);
+		if (pfd[0].revents != 0)
+			break;
+	}
+	/* The core closed its end (shutdown, reload) or said nonsense. */
+	if (sup_spare_recv(fd, &m, fds, &nfds) == -1)
+		_exit(0);
+	memcpy(&a, m.text, sizeof a);
+	a.name[sizeof a.name - 1] = '\0';
+	memset(&p, 0, sizeof p);
+	p.conf = (const struct service_conf *)(uintptr_t)a.conf;
+	p.mode = (enum spawn_mode)a.mode;
+	p.backlog = a.backlog;
+	p.out_fd = a.has_out ? fds[0] : -1;
+	p.fds = fds + (a.has_out ? 1 : 0);
+	p.nfds = nfds - (a.has_out ? 1 : 0);
+	if (nfds < (size_t)a.has_out || p.nfds != (size_t)a.nfds ||
+	    strcmp(p.conf->name, a.name) != 0) {
+		sup_report(&s, SUP_FAILED, 0, -1, "supervisor: bad "
+		    "assignment for %s", a.name);
+		_exit(SUP_EXIT_REPORTED);
+	}
+	sup_adopt(&s, &p);
+	if (!p.conf->accept)
+		sup_launch(&s, &p);
+	sup_loop(&s);
+}
+
+pid_t
+supervise_spare(int *core_fd, char **cause)
+{
+	sigset_t all, old;
+	int	 sv[2], sndbuf = 1 << 20, saved;
+	pid_t	 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		saved = errno;
+		xasprintf(cause, "socketpair: %s", strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
+		saved = errno;
+		xasprintf(cause, "socketpair O_NONBLOCK: %s", strerror(saved));
+		close(sv[0]);
+		close(sv[1]);
+		errno = saved;
+		return -1;
+	}
+	/* Room for many connections in flight, should it be accept = yes. */
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
+	    sizeof sndbuf) == -1)
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof sndbuf);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		sup_spare_main(sv[1]);
 	}
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -13,6 +13,8 @@
 #include "spawn.h"
 
 #define SUP_MSG_VERSION	2
+/* The spare's process name: no supervisor's ("sup:NAME") can match it. */
+#define SUP_SPARE_NAME	"sup-spare"
 
 enum sup_msg_type {
 	SUP_LAUNCHED = 1,	/* pid: the launched process */
@@ -33,6 +35,14 @@ enum sup_msg_type {
 	SUP_CLAIM_TIMEOUT,	/* core to supervisor: start-timeout passed */
 	SUP_PROXY,		/* handoff = proxy counters; text: see
 				   proxy_stats_format() */
+	/* idle-timeout (idle.c) */
+	SUP_FREEZE,		/* core to supervisor: status 1: SIGSTOP the
+				   tree (proxy: hold new clients); 0: thaw */
+	SUP_FROZEN,		/* status: live relayed connections, or -1:
+				   the tree could not be frozen */
+	SUP_ASSIGN,		/* core to a spare: become the supervisor of
+				   a service; text: struct sup_assign,
+				   SCM_RIGHTS: output (if any), sockets */
 };
 
 /* Fixed-size record on a SOCK_SEQPACKET socketpair. */
@@ -54,6 +64,15 @@ struct sup_params {
 };
 
 pid_t	supervise_start(const struct sup_params *, int *core_fd, char **cause);
+/*
+ * A spare supervisor, forked ahead of need while the core is idle: it
+ * resets what it inherited and waits. supervise_assign() then makes it
+ * the supervisor of P's service: the fork is off the activation's path.
+ * It sees the core's memory as of its fork, so P->conf must be older
+ * than the spare. It exits when the core closes FD or on SIGTERM.
+ */
+pid_t	supervise_spare(int *core_fd, char **cause);
+int	supervise_assign(int core_fd, const struct sup_params *);
 /* One record; FD (or -1) goes along with SCM_RIGHTS. 0 or -1 and errno. */
 int	supervise_send(int fd, enum sup_msg_type, pid_t, int status,
 	    const char *text, int pass_fd);

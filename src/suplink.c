@@ -7,8 +7,15 @@
  * stop it asks for and kills the supervisor and its tree when the
  * deadline passes, and when a supervisor ends abnormally its orphans
  * (reparented to us, since we are a subreaper too) are stopped here.
- * Every child of the core is a supervisor: any other child is such an
- * orphan.
+ * Every child of the core is a supervisor or the spare: any other child
+ * is such an orphan.
+ *
+ * The spare is a supervisor forked ahead of need, while the core is
+ * idle: an activation hands it the service (supervise_assign) instead of
+ * forking the core on the way, and a new spare is forked afterwards. It
+ * belongs to no service until then, so no status shows it. A spare that
+ * dies is replaced; a reload replaces it, since it sees the configs as
+ * of its fork; shutdown kills and reaps it.
  */
 #include "config.h"
 
@@ -32,6 +39,8 @@
 
 #define STOP_MARGIN	2	/* seconds the core adds to stop-timeout */
 #define SUP_READ_BATCH	64	/* records read per wake-up */
+#define SPARE_AFTER_USE_MS	10	/* a new spare, once the loop is idle */
+#define SPARE_RETRY_MS		1000	/* after a spare died or failed */
 
 struct suplink {
 	char		*name;
@@ -51,10 +60,168 @@ static struct procinfo *orphans;	/* TERMed, KILLed when the timer fires */
 static size_t	 norphans;
 static struct event *orphan_timer;
 
+static pid_t	 spare_pid = -1;
+static int	 spare_fd = -1;
+static unsigned	 spare_gen;	/* conf_gen when the spare was forked */
+static unsigned	 conf_gen;	/* bumped when a config is loaded */
+static int	 spares_off;	/* shutting down: no more spares */
+static struct event *spare_timer;
+static pid_t	*spent;		/* spares killed, not reaped yet */
+static size_t	 nspent;
+
+static void
+spare_schedule(int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (spares_off || spare_pid != -1 || spare_timer == NULL ||
+	    evtimer_pending(spare_timer, NULL))
+		return;
+	if (evtimer_add(spare_timer, &tv) == -1)
+		log_warnx("cannot arm the spare supervisor's timer");
+}
+
+static void
+spare_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char	*cause = NULL;
+	pid_t	 pid;
+	int	 sfd;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (spares_off || spare_pid != -1)
+		return;
+	if ((pid = supervise_spare(&sfd, &cause)) == -1) {
+		log_warnx("cannot fork a spare supervisor: %s", cause);
+		free(cause);
+		spare_schedule(SPARE_RETRY_MS);
+		return;
+	}
+	spare_pid = pid;
+	spare_fd = sfd;
+	spare_gen = conf_gen;
+	log_debug("spare supervisor pid %ld", (long)pid);
+}
+
+/* Kill the spare; it is reaped with the other children. */
+static void
+spare_discard(void)
+{
+	if (spare_pid == -1)
+		return;
+	if (kill(spare_pid, SIGKILL) == -1)
+		log_warn("kill spare supervisor %ld", (long)spare_pid);
+	spent = xreallocarray(spent, nspent + 1, sizeof *spent);
+	spent[nspent++] = spare_pid;
+	close(spare_fd);
+	spare_pid = -1;
+	spare_fd = -1;
+}
+
+static int
+spare_is(pid_t pid)
+{
+	size_t	i;
+
+	if (pid == spare_pid)
+		return 1;
+	for (i = 0; i < nspent; i++)
+		if (spent[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* A reaped child that was a spare: 1, and replace it if it was current. */
+static int
+spare_reaped(pid_t pid, int status)
+{
+	size_t	i;
+
+	for (i = 0; i < nspent; i++)
+		if (spent[i] == pid) {
+			spent[i] = spent[--nspent];
+			return 1;
+		}
+	if (pid != spare_pid)
+		return 0;
+	log_warnx("spare supervisor %ld ended (%s %d): replacing it",
+	    (long)pid, WIFSIGNALED(status) ? "signal" : "status",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	close(spare_fd);
+	spare_pid = -1;
+	spare_fd = -1;
+	spare_schedule(SPARE_RETRY_MS);
+	return 1;
+}
+
+/*
+ * Hand P to the spare, if there is one that knows P's config: its pid,
+ * the core's end in *fd. -1: fork one as before.
+ */
+static pid_t
+spare_take(const struct sup_params *p, int *fd)
+{
+	pid_t	pid;
+
+	if (spare_pid == -1)
+		return -1;
+	if (spare_gen != conf_gen) {
+		spare_discard();
+		spare_schedule(0);
+		return -1;
+	}
+	if (supervise_assign(spare_fd, p) == -1) {
+		log_debug("%s: spare supervisor %ld: %s", p->conf->name,
+		    (long)spare_pid, strerror(errno));
+		spare_discard();
+		spare_schedule(SPARE_RETRY_MS);
+		return -1;
+	}
+	pid = spare_pid;
+	*fd = spare_fd;
+	spare_pid = -1;
+	spare_fd = -1;
+	spare_schedule(SPARE_AFTER_USE_MS);
+	return pid;
+}
+
 void
 suplinks_init(struct event_base *b)
 {
 	base = b;
+	spares_off = 0;
+	if ((spare_timer = evtimer_new(base, spare_timer_cb, NULL)) == NULL)
+		log_warnx("cannot make the spare supervisor's timer");
+	/* Forked once the loop runs: start-up is done by then. */
+	spare_schedule(0);
+}
+
+void
+suplinks_config_changed(void)
+{
+	conf_gen++;
+	if (spare_pid != -1) {
+		spare_discard();
+		spare_schedule(0);
+	}
+}
+
+/* No more spares; kill and reap the one there is (it holds nothing). */
+void
+suplinks_shutdown(void)
+{
+	spares_off = 1;
+	if (spare_timer != NULL)
+		evtimer_del(spare_timer);
+	spare_discard();
+	while (nspent > 0) {
+		if (waitpid(spent[nspent - 1], NULL, 0) == -1 &&
+		    errno == EINTR)
+			continue;
+		nspent--;
+	}
 }
 
 pid_t
@@ -143,7 +310,8 @@ suplink_start(const char *name, const struct sup_params *p,
 	int	 fd;
 	pid_t	 pid;
 
-	if ((pid = supervise_start(p, &fd, cause)) == -1)
+	if ((pid = spare_take(p, &fd)) == -1 &&
+	    (pid = supervise_start(p, &fd, cause)) == -1)
 		return NULL;
 	l = xcalloc(1, sizeof *l);
 	l->name = xstrdup(name);
@@ -182,6 +350,17 @@ suplink_stop(struct suplink *l, int stop_timeout)
 	if ((l->deadline = evtimer_new(base, suplink_deadline_cb, l)) == NULL ||
 	    evtimer_add(l->deadline, &tv) == -1)
 		log_warnx("%s: cannot arm the stop deadline", l->name);
+}
+
+/* IDLE HOOK: freeze (1) or thaw (0) the tree; SUP_FROZEN answers. */
+int
+suplink_freeze(struct suplink *l, int on)
+{
+	if (l->deadline != NULL) {	/* stopping: nothing to freeze */
+		errno = ESRCH;
+		return -1;
+	}
+	return supervise_send(l->fd, SUP_FREEZE, 0, on ? 1 : 0, NULL, -1);
 }
 
 /*
@@ -238,7 +417,8 @@ suplink_stop_orphans(const char *name, int stop_timeout)
 
 	all = proc_scan(&n);
 	for (i = 0; i < n; i++) {
-		if (all[i].ppid != self || all[i].state == 'Z')
+		if (all[i].ppid != self || all[i].state == 'Z' ||
+		    spare_is(all[i].pid))
 			continue;
 		for (k = 0; k < nlinks && links[k]->pid != all[i].pid; k++)
 			;
@@ -257,6 +437,9 @@ suplink_stop_orphans(const char *name, int stop_timeout)
 					orphans[norphans++] = all[k];
 					proc_signal(tree[j], all[k].start,
 					    SIGTERM);
+					/* frozen for an idle stop? */
+					proc_signal(tree[j], all[k].start,
+					    SIGCONT);
 				}
 		free(tree);
 	}
@@ -284,6 +467,8 @@ suplinks_reaped(pid_t pid, int status)
 	struct suplink *l;
 	size_t	 i;
 
+	if (spare_reaped(pid, status))
+		return 1;
 	for (i = 0; i < norphans; i++)
 		if (orphans[i].pid == pid) {
 			orphans[i] = orphans[--norphans];
@@ -328,6 +513,12 @@ suplinks_busy(void)
 void
 suplinks_free(void)
 {
+	suplinks_shutdown();
+	if (spare_timer != NULL)
+		event_free(spare_timer);
+	spare_timer = NULL;
+	free(spent);
+	spent = NULL;
 	while (nlinks > 0)
 		suplink_free(links[--nlinks]);
 	free(links);

@@ -33,6 +33,8 @@ int	 suplink_send_conn(struct suplink *, int fd, uint32_t id,
 	    const char *host, int port);
 /* Stop the tree and exit; killed with its tree after STOP_TIMEOUT + 2 s. */
 void	 suplink_stop(struct suplink *, int stop_timeout);
+/* idle stop: freeze (1) or thaw (0) the tree; 0, or -1 and errno. */
+int	 suplink_freeze(struct suplink *, int on);
 /* handoff = bind: pending records now; start-timeout passed (0 or -1). */
 void	 suplink_read_pending(struct suplink *);
 int	 suplink_claim_timeout(struct suplink *);
@@ -42,6 +44,10 @@ void	 suplink_drain(struct suplink *);
 int	 suplinks_reaped(pid_t, int status);
 /* Supervisors, and orphans being stopped, still alive. */
 size_t	 suplinks_busy(void);
+/* A config was loaded: the spare (which knows the old ones) is replaced. */
+void	 suplinks_config_changed(void);
+/* Shutting down: the spare is killed and reaped, no new one is made. */
+void	 suplinks_shutdown(void);
 /* Forget everything: for exit. */
 void	 suplinks_free(void);
 

@@ -183,7 +183,8 @@ ok "start a.b@c-d_e" ctl start a.b@c-d_e
 ok "... runs" wait_state a.b@c-d_e running
 
 out=$(ctl reload 2>&1)
-is "$?:$out" "0:" "reload exits 0 quietly"
+is "$?:$out" "0:unchanged: echo a.b@c-d_e
+sockets kept: tcp://127.0.0.1:$P2" "reload exits 0 saying what it kept (echo is stopped: no socket)"
 ok "activator answers after the reload" ctl ping
 cp "$T/activator.conf" "$T/good.conf"
 echo 'service broken { listen = { "tcp://127.0.0.1:0" } bogus = 1 }' \

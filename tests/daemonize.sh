@@ -22,12 +22,16 @@ is "$?" 0 "in the background: exit 0 once started"
 ok "it answers on its status socket" "$ACTIVATORCTL" -s "$T/bg.sock" ping
 like "$("$HELPERS/tclient" "tcp://127.0.0.1:$P1")" '^OK' "and serves"
 # Its pid: the process whose command line is exactly the one we ran and
-# that is not one of its supervisors (forks of it, named sup:NAME).
+# that is not one of its supervisors (forks of it, named sup:NAME) nor
+# its spare supervisor (sup-spare).
 want=$(printf '%s\0' "$ACTIVATOR" -f bg.conf -s "$T/bg.sock" | tr '\0' ' ')
 bgpid=
 for d in /proc/[0-9]*; do
-	[ "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" = "$want" ] &&
-	    [ "$(cat "$d/comm" 2>/dev/null)" != "sup:inst" ] && bgpid=${d#/proc/}
+	[ "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" = "$want" ] || continue
+	case $(cat "$d/comm" 2>/dev/null) in
+	sup:inst|sup-spare) ;;
+	*) bgpid=${d#/proc/} ;;
+	esac
 done
 is "$(ps -o sid= -p "$bgpid" | tr -d ' ')" "$bgpid" "it leads its own session"
 

@@ -464,7 +464,10 @@ bulk_mode(int argc, char **argv)
 
 /* ---- once --------------------------------------------------------------- */
 
-/* Does PID have a child process?  Scans /proc/N/stat for the ppid. */
+/*
+ * Does PID have a child process?  Scans /proc/N/stat for the ppid.
+ * activator's idle spare supervisor ("sup-spare") is no activation.
+ */
 static int
 has_child(pid_t pid)
 {
@@ -475,7 +478,7 @@ has_child(pid_t pid)
 	if ((d = opendir("/proc")) == NULL)
 		return 0;
 	while (!found && (de = readdir(d)) != NULL) {
-		char	 path[300], buf[512], *p;
+		char	 path[300], buf[512], *p, *q;
 		ssize_t	 r;
 		int	 fd, ppid;
 
@@ -491,6 +494,9 @@ has_child(pid_t pid)
 		buf[r] = '\0';
 		/* "pid (comm) S ppid ...": comm may hold spaces and ')'. */
 		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if ((q = strchr(buf, '(')) != NULL && p - q - 1 == 9 &&
+		    memcmp(q + 1, "sup-spare", 9) == 0)
 			continue;
 		if (sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == pid)
 			found = 1;

@@ -109,6 +109,9 @@ FUZZ_TARGET(control)
 			case VERB_RELOAD:
 				CHECK(req.arg == NULL);
 				break;
+			case VERB_METRICS:
+				CHECK(req.arg == NULL && !req.mutating);
+				break;
 			case VERB_START:
 			case VERB_STOP:
 			case VERB_RESTART:

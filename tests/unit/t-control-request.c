@@ -131,6 +131,10 @@ main(void)
 	    "restart: mutating, with its usage");
 	control_parse_request("list", 4, &req);
 	tap_ok(!req.mutating && req.verb == VERB_LIST, "list: reading");
+	control_parse_request("metrics", 7, &req);
+	tap_ok(!req.mutating && req.verb == VERB_METRICS, "metrics: reading");
+	parse_is("metrics x", CONTROL_PARSE_USAGE, "metrics|x",
+	    "metrics takes no argument");
 	parse_is("watch", CONTROL_PARSE_OK, "watch|", "watch, no name");
 	parse_is("watch echo", CONTROL_PARSE_OK, "watch|echo", "watch NAME");
 	control_parse_request("watch", 5, &req);

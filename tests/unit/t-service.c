@@ -361,6 +361,35 @@ test_accept_yes(void)
 	    "hold-off over: listening, even with restart = always");
 }
 
+/* idle-timeout (idle.c): stopped, then listening; never restarted. */
+static void
+test_idle(void)
+{
+	setup(0, RESTART_ALWAYS, LC_RUNNING, 1);
+	step(LE_IDLE, 0, LC_STOP_IDLE, "timer-1,watch0,stop,",
+	    "idle: the tree is stopped");
+	tap_is_int(lc_shown(LC.state), SERVICE_STOPPING, "shown as stopping");
+	step(LE_MAIN_EXITED, 1, LC_STOP_IDLE, "",
+	    "main killed by the TERM: not a crash");
+	step(LE_ACTIVITY, 0, LC_STOP_IDLE, "watch0,",
+	    "a client meanwhile waits in the listen queue");
+	step(LE_SUP_GONE, 1, LC_LISTENING, "timer-1,watch1,",
+	    "gone: listening, not restarted even with restart = always");
+	tap_is_int((long long)LC.restarts, 0, "no restart counted");
+	step(LE_ACTIVITY, 0, LC_STARTING, "launch,watch0,timer30,",
+	    "the waiting client activates it again");
+
+	setup(0, RESTART_ON_DEMAND, LC_RUNNING, 1);
+	step(LE_IDLE, 0, LC_STOP_IDLE, "timer-1,watch0,stop,", "idle");
+	step(LE_STOP, 0, LC_STOP_TO_STOPPED, "", "an operator stop meanwhile");
+	step(LE_SUP_GONE, 0, LC_STOPPED, "timer-1,close,", "wins");
+
+	setup(0, RESTART_ON_DEMAND, LC_STARTING, 1);
+	step(LE_IDLE, 0, LC_STARTING, "", "idle while starting: ignored");
+	setup(0, RESTART_ON_DEMAND, LC_LISTENING, 0);
+	step(LE_IDLE, 0, LC_LISTENING, "", "idle while listening: ignored");
+}
+
 static void
 test_shown(void)
 {
@@ -379,6 +408,7 @@ main(void)
 	test_accept_no();
 	test_limits();
 	test_accept_yes();
+	test_idle();
 	test_shown();
 	lc_free(&LC);
 	return tap_done();
