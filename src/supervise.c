@@ -1396,12 +1396,15 @@ sup_main(const struct sup_params *p, int fd)
 	sup_loop(&s);
 }
 
+static void	sup_spare_main(int) __attribute__((noreturn));
+
 /*
- * Fork the supervisor for one start of a service. Returns its pid and
- * the core's end of the socketpair in *core_fd.
+ * Fork a supervisor: for one start of the service P, or a spare when P
+ * is NULL. Returns its pid and the core's end of the socketpair in
+ * *core_fd.
  */
-pid_t
-supervise_start(const struct sup_params *p, int *core_fd, char **cause)
+static pid_t
+supervise_fork(const struct sup_params *p, int *core_fd, char **cause)
 {
 	sigset_t all, old;
 	int	 sv[2], sndbuf = 1 << 20, saved;
@@ -1422,9 +1425,12 @@ supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 		errno = saved;
 		return -1;
 	}
-	/* Room for many connections in flight (accept = yes). */
-	if (p->conf->accept && setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE,
-	    &sndbuf, sizeof sndbuf) == -1)
+	/*
+	 * Room for many connections in flight (accept = yes; a spare may
+	 * be assigned one).
+	 */
+	if ((p == NULL || p->conf->accept) && setsockopt(sv[0], SOL_SOCKET,
+	    SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) == -1)
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
 		    sizeof sndbuf);
 	/* No signal may reach activator's handlers in the child. */
@@ -1433,6 +1439,8 @@ supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
+		if (p == NULL)
+			sup_spare_main(sv[1]);
 		sup_main(p, sv[1]);
 	}
 	saved = errno;
@@ -1446,6 +1454,12 @@ supervise_start(const struct sup_params *p, int *core_fd, char **cause)
 	}
 	*core_fd = sv[0];
 	return pid;
+}
+
+pid_t
+supervise_start(const struct sup_params *p, int *core_fd, char **cause)
+{
+	return supervise_fork(p, core_fd, cause);
 }
 
 /*
@@ -1635,45 +1649,5 @@ sup_spare_main(int fd)
 pid_t
 supervise_spare(int *core_fd, char **cause)
 {
-	sigset_t all, old;
-	int	 sv[2], sndbuf = 1 << 20, saved;
-	pid_t	 pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		saved = errno;
-		xasprintf(cause, "socketpair: %s", strerror(saved));
-		errno = saved;
-		return -1;
-	}
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
-		saved = errno;
-		xasprintf(cause, "socketpair O_NONBLOCK: %s", strerror(saved));
-		close(sv[0]);
-		close(sv[1]);
-		errno = saved;
-		return -1;
-	}
-	/* Room for many connections in flight, should it be accept = yes. */
-	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
-	    sizeof sndbuf) == -1)
-		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
-		    sizeof sndbuf);
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		close(sv[0]);
-		sup_spare_main(sv[1]);
-	}
-	saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(sv[1]);
-	if (pid == -1) {
-		xasprintf(cause, "fork: %s", strerror(saved));
-		close(sv[0]);
-		errno = saved;
-		return -1;
-	}
-	*core_fd = sv[0];
-	return pid;
+	return supervise_fork(NULL, core_fd, cause);
 }
