@@ -27,7 +27,7 @@
 #define FREEZE_WAIT	5	/* ticks without the supervisor's answer */
 
 struct idle {
-	const char	*name;
+	char		*name;		/* a copy: a reload frees the config's */
 	int		 timeout;	/* seconds */
 	const struct idle_ops *ops;
 	void		*arg;
@@ -106,7 +106,7 @@ idle_new(const char *name, int timeout, const struct idle_ops *ops,
 {
 	struct idle *id = xcalloc(1, sizeof *id);
 
-	id->name = name;
+	id->name = xstrdup(name);
 	id->timeout = timeout;
 	id->ops = ops;
 	id->arg = arg;
@@ -129,6 +129,7 @@ idle_free(struct idle *id)
 		;
 	if (i < nwatched)
 		watched[i] = watched[--nwatched];
+	free(id->name);
 	free(id);
 	if (nwatched == 0) {
 		free(watched);
